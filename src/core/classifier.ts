@@ -1,0 +1,97 @@
+import { FaceMLError } from './errors';
+import { LABELS } from './labels';
+import { INPUT_SIZE } from './preprocess';
+import { tf } from './tf-backend';
+
+/** What a model's metadata.json (written by training) declares. */
+export interface ModelMetadata {
+  name?: string;
+  labels?: string[];
+  input?: { size?: number; channels?: number };
+  training?: Record<string, unknown>;
+}
+
+/**
+ * The emotion CNN. Inputs are preprocessed faces (see preprocess.ts) laid out back to back;
+ * outputs are probabilities in LABELS order. Tensors live only inside tf.tidy, so tf.memory()
+ * stays flat however many calls are made.
+ */
+export class EmotionClassifier {
+  private constructor(
+    private readonly model: tf.LayersModel,
+    /** outputIndexForLabel[i] = which model output holds LABELS[i]. */
+    private readonly outputIndexForLabel: number[],
+    readonly metadata: ModelMetadata,
+  ) {}
+
+  /** Loads and validates a tfjs layers model from any tfjs IO handler (files in Node, URLs in the browser). */
+  static async load(handler: tf.io.IOHandler, metadata: ModelMetadata = {}): Promise<EmotionClassifier> {
+    let model: tf.LayersModel;
+    try {
+      model = await tf.loadLayersModel(handler);
+    } catch (cause) {
+      throw new FaceMLError('MODEL_LOAD_FAILED', `emotion model could not be loaded: ${(cause as Error).message}`, { cause });
+    }
+    try {
+      const mapping = validateModel(model, metadata);
+      return new EmotionClassifier(model, mapping, metadata);
+    } catch (err) {
+      model.dispose();
+      throw err;
+    }
+  }
+
+  /** Classifies `count` faces stored in `inputs` (count x INPUT_SIZE^2 floats). */
+  async classify(inputs: Float32Array, count: number): Promise<Float32Array[]> {
+    if (count === 0) return [];
+    const plane = INPUT_SIZE * INPUT_SIZE;
+    if (inputs.length < count * plane) throw new FaceMLError('INVALID_ARGUMENT', `classify: ${count} faces need ${count * plane} values, got ${inputs.length}`);
+    const output = tf.tidy(() => {
+      const x = tf.tensor4d(inputs.subarray(0, count * plane), [count, INPUT_SIZE, INPUT_SIZE, 1]);
+      return this.model.predict(x) as tf.Tensor;
+    });
+    let values: Float32Array;
+    try {
+      values = (await output.data()) as Float32Array;
+    } finally {
+      output.dispose();
+    }
+    const k = this.outputIndexForLabel.length;
+    const width = values.length / count;
+    return Array.from({ length: count }, (_, f) =>
+      Float32Array.from(this.outputIndexForLabel, (j) => values[f * width + j]).subarray(0, k),
+    );
+  }
+
+  dispose(): void {
+    this.model.dispose();
+  }
+}
+
+/**
+ * Checks that a model takes [batch, 48, 48, 1] and gives one score per emotion, and works out
+ * which output is which label (metadata may list labels in another order).
+ */
+export function validateModel(model: tf.LayersModel, metadata: ModelMetadata): number[] {
+  const fail = (msg: string): never => {
+    throw new FaceMLError('MODEL_LOAD_FAILED', `incompatible emotion model: ${msg}`);
+  };
+  if (model.inputs.length !== 1) fail(`expected 1 input, found ${model.inputs.length}`);
+  const inShape = model.inputs[0].shape;
+  const expected = [INPUT_SIZE, INPUT_SIZE, 1];
+  if (inShape.length !== 4 || inShape.slice(1).some((d, i) => d !== expected[i])) {
+    fail(`input shape is [${inShape.map((d) => d ?? 'batch').join(', ')}], expected [batch, ${expected.join(', ')}]`);
+  }
+  if (model.outputs.length !== 1) fail(`expected 1 output, found ${model.outputs.length}`);
+  const outShape = model.outputs[0].shape;
+  const labels = metadata.labels ?? [...LABELS];
+  if (outShape.length !== 2 || outShape[1] !== labels.length) {
+    fail(`output shape is [${outShape.map((d) => d ?? 'batch').join(', ')}], expected [batch, ${labels.length}]`);
+  }
+  if (labels.length !== LABELS.length) fail(`model has ${labels.length} labels, expected the ${LABELS.length} FER-2013 classes`);
+  return LABELS.map((label) => {
+    const index = labels.indexOf(label);
+    if (index < 0) fail(`label "${label}" missing from the model's labels (${labels.join(', ')})`);
+    return index;
+  });
+}

@@ -1,0 +1,100 @@
+import type { DetectorOptions, FaceDetector } from './detector';
+import type { EmotionClassifier } from './classifier';
+import { FaceMLError } from './errors';
+import { assertUsableSize, clipBox, toGray, type Box, type GrayImage, type RgbaImage } from './image';
+import { scoresFromVector, topEmotion, type Emotion, type EmotionScores } from './labels';
+import { cropToInput, faceRegionForBox, INPUT_SIZE } from './preprocess';
+
+/** One analysed face: the result type shared by the extension, the REST server and evaluation. */
+export interface FaceResult {
+  box: Box;
+  emotion: Emotion;
+  confidence: number;
+  scores: EmotionScores;
+}
+
+export interface AnalysisResult {
+  faces: FaceResult[];
+  image: { width: number; height: number };
+  timing: { detect: number; classify: number; total: number };
+}
+
+export interface AnalyzeOptions {
+  /** Detector settings (see DetectorOptions). */
+  detector?: Partial<DetectorOptions>;
+  /**
+   * Face boxes to classify instead of running the detector (e.g. tracked boxes, or the whole
+   * image for datasets of face crops). Boxes are clipped to the image; empty ones are dropped.
+   */
+  boxes?: Box[];
+  /**
+   * The whole image is one face crop framed like FER-2013 (datasets, training, eval): it is
+   * classified as is, with no detection and no re-framing.
+   */
+  imageIsFaceCrop?: boolean;
+  /** Most faces to classify per image (largest first). */
+  maxFaces?: number;
+}
+
+const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
+
+/** Image -> faces -> emotions. The same object serves extension, server, eval and benchmarks. */
+export class EmotionPipeline {
+  constructor(
+    readonly detector: FaceDetector,
+    readonly classifier: EmotionClassifier,
+  ) {}
+
+  async analyze(image: RgbaImage | GrayImage, options: AnalyzeOptions = {}): Promise<AnalysisResult> {
+    const t0 = now();
+    assertUsableSize(image.width, image.height);
+    const gray = isGray(image) ? image : toGray(image);
+    if (options.imageIsFaceCrop) {
+      const whole = { x: 0, y: 0, width: gray.width, height: gray.height };
+      const t1 = now();
+      const faces = await this.classifyRegions(gray, [whole], [whole]);
+      const t2 = now();
+      return { faces, image: { width: gray.width, height: gray.height }, timing: { detect: 0, classify: t2 - t1, total: t2 - t0 } };
+    }
+    const raw = options.boxes ?? this.detector.detect(gray, options.detector);
+    const t1 = now();
+    const maxFaces = options.maxFaces ?? 32;
+    const boxes = raw
+      .map((b) => clipBox(b, gray.width, gray.height))
+      .filter((b): b is Box => b !== null)
+      .sort((a, b) => b.width * b.height - a.width * a.height)
+      .slice(0, maxFaces);
+    const faces = await this.classifyBoxes(gray, boxes);
+    const t2 = now();
+    return {
+      faces,
+      image: { width: gray.width, height: gray.height },
+      timing: { detect: t1 - t0, classify: t2 - t1, total: t2 - t0 },
+    };
+  }
+
+  /** Classifies detector-style face boxes of a gray image (re-framed per spec.faceCrop). */
+  classifyBoxes(gray: GrayImage, boxes: Box[]): Promise<FaceResult[]> {
+    return this.classifyRegions(gray, boxes, boxes.map((box) => faceRegionForBox(box)));
+  }
+
+  /** Classifies the given input regions; results carry the matching face boxes. */
+  private async classifyRegions(gray: GrayImage, boxes: Box[], regions: Box[]): Promise<FaceResult[]> {
+    if (boxes.length === 0) return [];
+    const plane = INPUT_SIZE * INPUT_SIZE;
+    const batch = new Float32Array(boxes.length * plane);
+    regions.forEach((region, i) => cropToInput(gray, region, batch, i * plane));
+    const probabilities = await this.classifier.classify(batch, boxes.length);
+    return boxes.map((box, i) => {
+      const scores = scoresFromVector(probabilities[i]);
+      return { box, ...topEmotion(scores), scores };
+    });
+  }
+}
+
+function isGray(image: RgbaImage | GrayImage): image is GrayImage {
+  const n = image.width * image.height;
+  if (image.data.length === n) return true;
+  if (image.data.length >= n * 4) return false;
+  throw new FaceMLError('INVALID_IMAGE', `pixel buffer of ${image.data.length} bytes fits neither ${image.width}x${image.height} gray nor RGBA`);
+}

@@ -1,0 +1,30 @@
+import { readFile } from 'node:fs/promises';
+import { EmotionClassifier } from '../core/classifier';
+import { FaceDetector } from '../core/detector';
+import { FaceMLError } from '../core/errors';
+import { EmotionPipeline } from '../core/pipeline';
+import { initTensorflow } from '../core/tf-backend';
+import { DEFAULT_CASCADE_FILE, DEFAULT_MODEL_DIR, modelFromDir, WASM_DIR } from './model-files';
+import { loadOpenCv } from './opencv';
+
+export interface NodePipelineOptions {
+  /** Folder with model.json + weights (default: the shipped model, or $MODEL_DIR). */
+  modelDir?: string;
+  cascadeFile?: string;
+}
+
+/** Builds the shared pipeline in Node: tfjs on wasm, OpenCV.js, the Haar cascade and the model. */
+export async function createNodePipeline(options: NodePipelineOptions = {}): Promise<EmotionPipeline> {
+  const modelDir = options.modelDir ?? process.env.MODEL_DIR ?? DEFAULT_MODEL_DIR;
+  const cascadeFile = options.cascadeFile ?? DEFAULT_CASCADE_FILE;
+  const [, { cv }, cascadeXml, model] = await Promise.all([
+    initTensorflow({ wasmPath: WASM_DIR }),
+    loadOpenCv(),
+    readFile(cascadeFile).catch((cause) => {
+      throw new FaceMLError('DETECTOR_LOAD_FAILED', `cannot read face cascade ${cascadeFile}`, { cause });
+    }),
+    modelFromDir(modelDir),
+  ]);
+  const classifier = await EmotionClassifier.load(model.handler, model.metadata);
+  return new EmotionPipeline(FaceDetector.create(cv, new Uint8Array(cascadeXml)), classifier);
+}

@@ -1,0 +1,231 @@
+"""Trains the FaceML emotion CNN on tensors written by training/prepare-data.ts, then exports it.
+
+Run through `npm run train` (training/train.ts), which prepares the data with the runtime's own
+preprocessing first. Resumable: every epoch writes <run>/last.pt; running the same command again
+continues from it. The best epoch on the validation set (by accuracy of the EMA weights) is kept
+in <run>/best.pt and exported to --out as a TensorFlow.js model.
+
+Needs Debian's python3-torch and python3-numpy (/usr/bin/python3).
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from model import EmotionNet  # noqa: E402
+from export_tfjs import export  # noqa: E402
+
+
+def load_split(prefix):
+    meta = json.load(open(prefix + ".json"))
+    n, s = meta["n"], meta["size"]
+    x = np.fromfile(prefix + ".x.f32", dtype="<f4").reshape(n, 1, s, s)
+    y = np.fromfile(prefix + ".y.u8", dtype=np.uint8).astype(np.int64)
+    return torch.from_numpy(x), torch.from_numpy(y), meta
+
+
+def augment(x, gen):
+    """Batch augmentation on already-preprocessed inputs (all ops are affine in pixel value, so
+    they commute with the runtime's normalisation): flip, rotate, scale, shift, contrast and
+    brightness jitter, random erasing."""
+    b = x.shape[0]
+    dev = x.device
+    angle = (torch.rand(b, generator=gen) * 2 - 1) * math.radians(15)
+    scale = 1 + (torch.rand(b, generator=gen) * 2 - 1) * 0.15
+    flip = torch.where(torch.rand(b, generator=gen) < 0.5, -1.0, 1.0)
+    tx = (torch.rand(b, generator=gen) * 2 - 1) * 0.12
+    ty = (torch.rand(b, generator=gen) * 2 - 1) * 0.12
+    cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
+    theta = torch.stack([
+        torch.stack([cos * flip, -sin, tx], 1),
+        torch.stack([sin * flip, cos, ty], 1),
+    ], 1).to(dev)
+    grid = F.affine_grid(theta, x.shape, align_corners=False)
+    x = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
+    mean = x.mean(dim=(1, 2, 3), keepdim=True)
+    contrast = (1 + (torch.rand(b, 1, 1, 1, generator=gen) * 2 - 1) * 0.3).to(dev)
+    bright = ((torch.rand(b, 1, 1, 1, generator=gen) * 2 - 1) * 0.1).to(dev)
+    x = ((x - mean) * contrast + mean + bright).clamp(0, 1)
+    # Random erasing: one rectangle in half of the images, filled with the image mean.
+    s = x.shape[-1]
+    erase = torch.rand(b, generator=gen) < 0.5
+    for i in torch.nonzero(erase).flatten().tolist():
+        area = float(torch.empty(1).uniform_(0.02, 0.15, generator=gen)) * s * s
+        ratio = math.exp(float(torch.empty(1).uniform_(math.log(0.3), math.log(3.3), generator=gen)))
+        h = min(s, max(1, int(round(math.sqrt(area * ratio)))))
+        w = min(s, max(1, int(round(math.sqrt(area / ratio)))))
+        y0 = int(torch.randint(0, s - h + 1, (1,), generator=gen))
+        x0 = int(torch.randint(0, s - w + 1, (1,), generator=gen))
+        x[i, :, y0:y0 + h, x0:x0 + w] = mean[i]
+    return x
+
+
+def evaluate(model, x, y, batch=512):
+    model.eval()
+    preds = []
+    with torch.no_grad():
+        for i in range(0, len(x), batch):
+            xb = x[i:i + batch].contiguous(memory_format=torch.channels_last)
+            preds.append(model(xb).argmax(1))
+    p = torch.cat(preds)
+    k = 7
+    conf = torch.zeros(k, k, dtype=torch.long)
+    for t, q in zip(y.tolist(), p.tolist()):
+        conf[t, q] += 1
+    acc = (p == y).float().mean().item()
+    recall = (conf.diag().float() / conf.sum(1).clamp(min=1).float()).tolist()
+    return acc, recall, conf.tolist()
+
+
+def lr_at(step, total, warmup, peak):
+    if step < warmup:
+        return peak * (step + 1) / warmup
+    t = (step - warmup) / max(1, total - warmup)
+    return peak * 0.5 * (1 + math.cos(math.pi * t))
+
+
+def atomic_save(obj, path):
+    tmp = path + ".tmp"
+    torch.save(obj, tmp)
+    os.replace(tmp, path)
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--train", required=True, help="prefix of prepared training tensors")
+    ap.add_argument("--val", required=True, help="prefix of prepared validation tensors")
+    ap.add_argument("--run", required=True, help="run folder: checkpoints and log")
+    ap.add_argument("--out", required=True, help="where to export the TensorFlow.js model")
+    ap.add_argument("--epochs", type=int, default=60)
+    ap.add_argument("--batch", type=int, default=64)
+    ap.add_argument("--lr", type=float, default=0.04)
+    ap.add_argument("--weight-decay", type=float, default=5e-4)
+    ap.add_argument("--label-smoothing", type=float, default=0.1)
+    ap.add_argument("--class-weight-power", type=float, default=0.5,
+                    help="class weight = (n_max / n_class) ** power; 0 disables weighting")
+    ap.add_argument("--ema", type=float, default=0.999)
+    ap.add_argument("--seed", type=int, default=2013)
+    ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    ap.add_argument("--max-train", type=int, default=0, help="use only the first N shuffled training samples (smoke runs)")
+    ap.add_argument("--export-only", action="store_true")
+    args = ap.parse_args()
+
+    torch.set_num_threads(args.threads)
+    os.makedirs(args.run, exist_ok=True)
+    xtr, ytr, meta_tr = load_split(args.train)
+    xva, yva, meta_va = load_split(args.val)
+    labels = meta_tr["labels"]
+    assert labels == meta_va["labels"], "train and val were prepared with different label orders"
+    if args.max_train:
+        g = torch.Generator().manual_seed(args.seed)
+        keep = torch.randperm(len(xtr), generator=g)[: args.max_train]
+        xtr, ytr = xtr[keep], ytr[keep]
+
+    counts = torch.bincount(ytr, minlength=len(labels)).float()
+    cw = (counts.max() / counts.clamp(min=1)) ** args.class_weight_power
+    cw = cw / (cw * counts).sum() * counts.sum()  # mean weight over samples = 1
+
+    model = EmotionNet(num_classes=len(labels), input_size=meta_tr["size"]).to(memory_format=torch.channels_last)
+    ema = EmotionNet(num_classes=len(labels), input_size=meta_tr["size"]).to(memory_format=torch.channels_last)
+    ema.load_state_dict(model.state_dict())
+    for p in ema.parameters():
+        p.requires_grad_(False)
+    decay, no_decay = [], []
+    for n_, p in model.named_parameters():
+        (no_decay if p.dim() == 1 else decay).append(p)
+    opt = torch.optim.SGD([{"params": decay, "weight_decay": args.weight_decay},
+                           {"params": no_decay, "weight_decay": 0}], lr=args.lr, momentum=0.9, nesterov=True)
+
+    steps_per_epoch = len(xtr) // args.batch
+    total_steps = steps_per_epoch * args.epochs
+    warmup = steps_per_epoch * 2
+    last_path, best_path = os.path.join(args.run, "last.pt"), os.path.join(args.run, "best.pt")
+    log_path = os.path.join(args.run, "log.jsonl")
+    start_epoch, best, train_seconds = 0, {"accuracy": -1.0}, 0.0
+    if os.path.exists(last_path):
+        ck = torch.load(last_path)
+        if ck["args"]["epochs"] != args.epochs or ck["args"]["max_train"] != args.max_train:
+            sys.exit(f"{last_path} was written with --epochs {ck['args']['epochs']}; use the same settings or a new --run")
+        model.load_state_dict(ck["model"])
+        ema.load_state_dict(ck["ema"])
+        opt.load_state_dict(ck["opt"])
+        start_epoch, best, train_seconds = ck["epoch"], ck["best"], ck["train_seconds"]
+        print(f"resuming {args.run} at epoch {start_epoch + 1}/{args.epochs} (best so far {best['accuracy']:.4f})", flush=True)
+
+    if not args.export_only:
+        for epoch in range(start_epoch, args.epochs):
+            t0 = time.time()
+            gen = torch.Generator().manual_seed(args.seed * 1000 + epoch)  # per-epoch seed: resumable runs repeat exactly
+            order = torch.randperm(len(xtr), generator=gen)
+            model.train()
+            loss_sum, correct = 0.0, 0
+            for s in range(steps_per_epoch):
+                idx = order[s * args.batch:(s + 1) * args.batch]
+                xb = augment(xtr[idx], gen).contiguous(memory_format=torch.channels_last)
+                yb = ytr[idx]
+                lr = lr_at(epoch * steps_per_epoch + s, total_steps, warmup, args.lr)
+                for gparam in opt.param_groups:
+                    gparam["lr"] = lr
+                out = model(xb)
+                loss = F.cross_entropy(out, yb, weight=cw, label_smoothing=args.label_smoothing)
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                with torch.no_grad():
+                    d = min(args.ema, (1 + epoch * steps_per_epoch + s) / (10 + epoch * steps_per_epoch + s))
+                    for pe, pm in zip(ema.parameters(), model.parameters()):
+                        pe.mul_(d).add_(pm.detach(), alpha=1 - d)
+                    for be, bm in zip(ema.buffers(), model.buffers()):
+                        be.copy_(bm)
+                loss_sum += loss.item()
+                correct += (out.argmax(1) == yb).sum().item()
+            acc, recall, conf = evaluate(ema, xva, yva)
+            train_seconds += time.time() - t0
+            row = {"epoch": epoch + 1, "lr": lr, "train_loss": loss_sum / steps_per_epoch,
+                   "train_acc": correct / (steps_per_epoch * args.batch), "val_acc": acc,
+                   "val_recall": dict(zip(labels, [round(r, 4) for r in recall])),
+                   "epoch_seconds": round(time.time() - t0, 1)}
+            print(json.dumps(row), flush=True)
+            with open(log_path, "a") as f:
+                f.write(json.dumps(row) + "\n")
+            if acc > best["accuracy"]:
+                best = {"accuracy": acc, "epoch": epoch + 1, "recall": dict(zip(labels, recall)), "confusion": conf}
+                atomic_save({"ema": ema.state_dict(), "best": best}, best_path)
+            atomic_save({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
+                         "epoch": epoch + 1, "best": best, "train_seconds": train_seconds,
+                         "args": vars(args)}, last_path)
+
+    ck = torch.load(best_path)
+    final = EmotionNet(num_classes=len(labels), input_size=meta_tr["size"])
+    final.load_state_dict(ck["ema"])
+    metadata = {
+        "name": "faceml-emotion",
+        "labels": labels,
+        "input": meta_tr["spec"]["input"],
+        "faceCrop": meta_tr["spec"]["faceCrop"],
+        "training": {
+            "data": meta_tr["source"],
+            "samples": int(len(xtr)),
+            "epochs": args.epochs,
+            "best_epoch": ck["best"]["epoch"],
+            "validation": meta_va["source"],
+            "validation_accuracy_pytorch_fp32": round(ck["best"]["accuracy"], 4),
+            "train_seconds": round(train_seconds),
+            "threads": args.threads,
+            "settings": {k: v for k, v in vars(args).items() if k not in ("train", "val", "run", "out", "export_only")},
+            "date": time.strftime("%Y-%m-%d"),
+        },
+    }
+    export(final, args.out, metadata, input_size=meta_tr["size"])
+    print(f"exported epoch {ck['best']['epoch']} (val acc {ck['best']['accuracy']:.4f}) to {args.out}", flush=True)
+
+
+if __name__ == "__main__":
+    main()
