@@ -10,7 +10,7 @@ import { parseArgs } from 'node:util';
 import { FaceDetector } from '../src/core/detector';
 import { toGray } from '../src/core/image';
 import { listDataset } from '../src/node/dataset';
-import { DEFAULT_CASCADE_FILE } from '../src/node/model-files';
+import { DEFAULT_CASCADE_FILE } from '../src/node/paths';
 import { loadOpenCv } from '../src/node/opencv';
 import { composeScene } from '../src/node/synthetic';
 import { readFile } from 'node:fs/promises';

@@ -11,6 +11,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import sys
 import time
 
@@ -224,6 +225,8 @@ def main():
         },
     }
     export(final, args.out, metadata, input_size=meta_tr["size"])
+    if os.path.exists(log_path):
+        shutil.copyfile(log_path, os.path.join(args.out, "training-log.jsonl"))
     print(f"exported epoch {ck['best']['epoch']} (val acc {ck['best']['accuracy']:.4f}) to {args.out}", flush=True)
 
 

@@ -1,14 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { ModelMetadata } from '../core/classifier';
 import { FaceMLError } from '../core/errors';
 import { tf } from '../core/tf-backend';
-
-export const PROJECT_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-export const DEFAULT_MODEL_DIR = path.join(PROJECT_ROOT, 'public/models/emotion');
-export const DEFAULT_CASCADE_FILE = path.join(PROJECT_ROOT, 'public/models/haarcascade_frontalface_default.xml');
-export const WASM_DIR = path.join(PROJECT_ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist') + path.sep;
 
 /**
  * A tfjs IO handler that reads a layers model (model.json + weight files) from a folder, with

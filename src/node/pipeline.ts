@@ -4,7 +4,8 @@ import { FaceDetector } from '../core/detector';
 import { FaceMLError } from '../core/errors';
 import { EmotionPipeline } from '../core/pipeline';
 import { initTensorflow } from '../core/tf-backend';
-import { DEFAULT_CASCADE_FILE, DEFAULT_MODEL_DIR, modelFromDir, WASM_DIR } from './model-files';
+import { modelFromDir } from './model-files';
+import { DEFAULT_CASCADE_FILE, DEFAULT_MODEL_DIR, WASM_DIR } from './paths';
 import { loadOpenCv } from './opencv';
 
 export interface NodePipelineOptions {

@@ -1,0 +1,98 @@
+import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { EmotionClassifier } from '../../src/core/classifier';
+import { FaceMLError } from '../../src/core/errors';
+import { initTensorflow, tf } from '../../src/core/tf-backend';
+import { modelFromDir } from '../../src/node/model-files';
+import { DEFAULT_MODEL_DIR, WASM_DIR } from '../../src/node/paths';
+
+const SHIPPED = process.env.MODEL_DIR ?? DEFAULT_MODEL_DIR;
+
+async function copyShipped(): Promise<string> {
+  const dir = await mkdtemp(path.join(os.tmpdir(), 'faceml-model-'));
+  await copyFile(path.join(SHIPPED, 'model.json'), path.join(dir, 'model.json'));
+  await copyFile(path.join(SHIPPED, 'weights.bin'), path.join(dir, 'weights.bin'));
+  return dir;
+}
+
+async function loadError(dir: string): Promise<FaceMLError> {
+  try {
+    const { handler, metadata } = await modelFromDir(dir);
+    await EmotionClassifier.load(handler, metadata);
+  } catch (err) {
+    expect(err).toBeInstanceOf(FaceMLError);
+    expect((err as FaceMLError).code).toBe('MODEL_LOAD_FAILED');
+    return err as FaceMLError;
+  }
+  throw new Error('model loaded, but an error was expected');
+}
+
+describe('model loading and validation', () => {
+  it('loads the shipped model and it declares the spec it was trained with', async () => {
+    await initTensorflow({ wasmPath: WASM_DIR });
+    const { handler, metadata } = await modelFromDir(SHIPPED);
+    const classifier = await EmotionClassifier.load(handler, metadata);
+    expect(metadata.labels).toEqual(['angry', 'disgust', 'fear', 'happy', 'neutral', 'sad', 'surprise']);
+    const [p] = await classifier.classify(new Float32Array(48 * 48).fill(0.5), 1);
+    expect(p.length).toBe(7);
+    expect(p.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
+    classifier.dispose();
+  });
+
+  it('names a missing folder, missing weights and truncated weights', async () => {
+    expect((await loadError('/nonexistent/faceml-model')).message).toMatch(/cannot read .*model\.json/);
+    const dir = await copyShipped();
+    const weights = await readFile(path.join(dir, 'weights.bin'));
+    await writeFile(path.join(dir, 'weights.bin'), weights.subarray(0, weights.length - 1000));
+    expect((await loadError(dir)).message).toMatch(/truncated/);
+    const json = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8'));
+    json.weightsManifest[0].paths = ['missing.bin'];
+    await writeFile(path.join(dir, 'model.json'), JSON.stringify(json));
+    expect((await loadError(dir)).message).toMatch(/weight file missing/);
+  });
+
+  it('rejects wrong input shapes, wrong output counts and unknown labels', async () => {
+    await initTensorflow({ wasmPath: WASM_DIR });
+    const save = async (model: tf.LayersModel, labels?: string[]) => {
+      const dir = await mkdtemp(path.join(os.tmpdir(), 'faceml-bad-'));
+      await model.save(tf.io.withSaveHandler(async (artifacts) => {
+        await writeFile(path.join(dir, 'weights.bin'), new Uint8Array(artifacts.weightData as ArrayBuffer));
+        await writeFile(path.join(dir, 'model.json'), JSON.stringify({
+          modelTopology: artifacts.modelTopology,
+          weightsManifest: [{ paths: ['weights.bin'], weights: artifacts.weightSpecs }],
+          userDefinedMetadata: labels ? { faceml: { labels } } : undefined,
+        }));
+        return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+      }));
+      return dir;
+    };
+    const net = (inputShape: number[], outputs: number) => {
+      const m = tf.sequential();
+      m.add(tf.layers.flatten({ inputShape }));
+      m.add(tf.layers.dense({ units: outputs, activation: 'softmax' }));
+      return m;
+    };
+    expect((await loadError(await save(net([64, 64, 1], 7)))).message).toMatch(/input shape .*64, 64, 1.*expected \[batch, 48, 48, 1\]/);
+    expect((await loadError(await save(net([48, 48, 3], 7)))).message).toMatch(/input shape/);
+    expect((await loadError(await save(net([48, 48, 1], 5)))).message).toMatch(/output shape .*5/);
+    const renamed = ['anger', 'disgust', 'fear', 'happy', 'neutral', 'sad', 'surprise'];
+    expect((await loadError(await save(net([48, 48, 1], 7), renamed))).message).toMatch(/label "angry" missing/);
+  });
+
+  it('maps a model whose metadata lists the labels in another order', async () => {
+    await initTensorflow({ wasmPath: WASM_DIR });
+    const { handler } = await modelFromDir(SHIPPED);
+    const reversed = ['surprise', 'sad', 'neutral', 'happy', 'fear', 'disgust', 'angry'];
+    const plain = await EmotionClassifier.load((await modelFromDir(SHIPPED)).handler);
+    const mapped = await EmotionClassifier.load(handler, { labels: reversed });
+    const x = new Float32Array(48 * 48).map((_, i) => (i % 48) / 48);
+    const [a] = await plain.classify(x, 1);
+    const [b] = await mapped.classify(x, 1);
+    // Output j of the network is reversed[j] for `mapped`: LABELS[i] reads output 6 - i.
+    for (let i = 0; i < 7; i++) expect(b[i]).toBeCloseTo(a[6 - i], 6);
+    plain.dispose();
+    mapped.dispose();
+  });
+});

@@ -1,0 +1,30 @@
+import type { DatasetItem } from '../../src/node/dataset';
+import { composeScene, type Scene } from '../../src/node/synthetic';
+
+export interface TestScene extends Scene {
+  items: DatasetItem[];
+}
+
+/**
+ * Deterministic 640x480 frames with 1-3 FER test faces each, scaled up to 110-190 px at
+ * positions that do not overlap.
+ */
+export async function makeScenes(faces: DatasetItem[], count: number): Promise<TestScene[]> {
+  const scenes: TestScene[] = [];
+  let next = 0;
+  for (let s = 0; s < count && next < faces.length; s++) {
+    const n = 1 + (s % 3);
+    const slotWidth = 640 / n;
+    const placed = [];
+    const items = [];
+    for (let k = 0; k < n && next < faces.length; k++) {
+      const size = Math.min(190, Math.floor(slotWidth - 30), 110 + ((s * 37 + k * 53) % 80));
+      const x = k * slotWidth + (slotWidth - size) / 2;
+      const y = 60 + ((s * 29 + k * 71) % (480 - size - 80));
+      placed.push({ file: faces[next].file, x, y, size });
+      items.push(faces[next++]);
+    }
+    scenes.push({ ...(await composeScene(640, 480, placed, s + 7)), items });
+  }
+  return scenes;
+}
