@@ -1,6 +1,8 @@
 import sharp from 'sharp';
 import type { Box, RgbaImage } from '../core/image';
 
+export { iou } from '../core/tracking';
+
 export interface PlacedFace {
   /** A face-crop image file (e.g. a FER-2013 test image). */
   file: string;
@@ -55,14 +57,4 @@ export async function composeScene(width: number, height: number, faces: PlacedF
 
 function clamp(v: number): number {
   return Math.max(0, Math.min(255, Math.round(v)));
-}
-
-/** Intersection over union of two boxes. */
-export function iou(a: Box, b: Box): number {
-  const x0 = Math.max(a.x, b.x);
-  const y0 = Math.max(a.y, b.y);
-  const x1 = Math.min(a.x + a.width, b.x + b.width);
-  const y1 = Math.min(a.y + a.height, b.y + b.height);
-  const inter = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
-  return inter / (a.width * a.height + b.width * b.height - inter);
 }

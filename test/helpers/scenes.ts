@@ -1,5 +1,6 @@
 import type { DatasetItem } from '../../src/node/dataset';
-import { composeScene, type Scene } from '../../src/node/synthetic';
+import type { Box } from '../../src/core/image';
+import { composeScene, iou, type Scene } from '../../src/node/synthetic';
 
 export interface TestScene extends Scene {
   items: DatasetItem[];
@@ -27,4 +28,19 @@ export async function makeScenes(faces: DatasetItem[], count: number): Promise<T
     scenes.push({ ...(await composeScene(640, 480, placed, s + 7)), items });
   }
   return scenes;
+}
+
+/**
+ * The first `n` items whose face the cascade finds when shown alone at `size` px: many FER
+ * faces are profiles or occluded, and tests about tracking need faces that are detectable.
+ */
+export async function detectableFaces(detect: (scene: Scene) => Promise<Box[]>, items: DatasetItem[], n: number, size = 170): Promise<DatasetItem[]> {
+  const found: DatasetItem[] = [];
+  for (const item of items) {
+    if (found.length >= n) break;
+    const scene = await composeScene(480, 360, [{ file: item.file, x: 150, y: 90, size }], 3);
+    const boxes = await detect(scene);
+    if (boxes.length === 1 && iou(boxes[0], scene.crops[0]) > 0.5) found.push(item);
+  }
+  return found;
 }

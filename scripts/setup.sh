@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Installs what FaceML needs on Debian/Ubuntu: system packages (only those missing) and the
+# npm dependencies (npm ci). Safe to run again. Set FACEML_SKIP_APT=1 to skip apt.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+need=()
+# Debian's Chromium runs the browser tests and `npm start` (puppeteer's own download stays off).
+command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
+# PyTorch for `npm run train` (training only; the extension and server never use Python).
+/usr/bin/python3 -c 'import torch, numpy' >/dev/null 2>&1 || need+=(python3-torch python3-numpy)
+
+if [ "${#need[@]}" -gt 0 ] && [ -z "${FACEML_SKIP_APT:-}" ]; then
+  SUDO=""
+  [ "$(id -u)" -eq 0 ] || SUDO="sudo"
+  echo "setup: installing ${need[*]} with apt-get"
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+fi
+
+if ! command -v node >/dev/null 2>&1; then
+  echo "setup: Node.js >= 20.9 is required (node not found)" >&2
+  exit 1
+fi
+export PUPPETEER_SKIP_DOWNLOAD=1
+npm ci --no-audit --no-fund

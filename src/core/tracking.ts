@@ -1,0 +1,109 @@
+import type { Box } from './image';
+import { LABELS, topEmotion, type EmotionScores } from './labels';
+import type { FaceResult } from './pipeline';
+
+export interface TrackedFace extends FaceResult {
+  /** Stable id of this face across the frames of one stream/video. */
+  faceId: number;
+}
+
+export interface TrackerOptions {
+  /** Minimum box overlap (IoU) for a detection to continue a track. */
+  minIou: number;
+  /**
+   * Weight of the history in the score average, 0..1 (0 = no smoothing). Scores are averaged
+   * exponentially so a label changes only when the new expression holds for a few frames.
+   */
+  smoothing: number;
+  /** Frames a track survives without a matching detection (brief detector misses). */
+  maxMissedFrames: number;
+}
+
+export const DEFAULT_TRACKER_OPTIONS: Readonly<TrackerOptions> = Object.freeze({
+  minIou: 0.3,
+  smoothing: 0.6,
+  maxMissedFrames: 5,
+});
+
+interface Track {
+  id: number;
+  box: Box;
+  scores: EmotionScores;
+  missed: number;
+}
+
+/**
+ * Follows faces across frames by box overlap and smooths their scores, so labels do not
+ * flicker. One tracker per stream (REST stream id, or one video element in the extension).
+ */
+export class FaceTracker {
+  private tracks: Track[] = [];
+  private nextId = 1;
+  readonly options: TrackerOptions;
+
+  constructor(options: Partial<TrackerOptions> = {}) {
+    this.options = { ...DEFAULT_TRACKER_OPTIONS, ...options };
+    const { smoothing, minIou, maxMissedFrames } = this.options;
+    if (!(smoothing >= 0 && smoothing < 1)) throw new RangeError(`smoothing must be in [0, 1), got ${smoothing}`);
+    if (!(minIou > 0 && minIou <= 1)) throw new RangeError(`minIou must be in (0, 1], got ${minIou}`);
+    if (!(Number.isInteger(maxMissedFrames) && maxMissedFrames >= 0)) throw new RangeError(`maxMissedFrames must be a whole number >= 0`);
+  }
+
+  /** Feeds one frame's faces; returns them with face ids and smoothed scores, same order. */
+  update(faces: FaceResult[]): TrackedFace[] {
+    const pairs: { t: number; f: number; overlap: number }[] = [];
+    this.tracks.forEach((track, t) =>
+      faces.forEach((face, f) => {
+        const overlap = iou(track.box, face.box);
+        if (overlap >= this.options.minIou) pairs.push({ t, f, overlap });
+      }),
+    );
+    pairs.sort((a, b) => b.overlap - a.overlap);
+    const trackFor = new Map<number, Track>();
+    const usedTracks = new Set<number>();
+    for (const { t, f } of pairs) {
+      if (usedTracks.has(t) || trackFor.has(f)) continue;
+      usedTracks.add(t);
+      trackFor.set(f, this.tracks[t]);
+    }
+    const a = this.options.smoothing;
+    const updated = new Set<Track>();
+    const result = faces.map((face, f) => {
+      let track = trackFor.get(f);
+      if (track) {
+        for (const label of LABELS) track.scores[label] = a * track.scores[label] + (1 - a) * face.scores[label];
+        track.box = face.box;
+        track.missed = 0;
+      } else {
+        track = { id: this.nextId++, box: face.box, scores: { ...face.scores }, missed: 0 };
+        this.tracks.push(track);
+      }
+      updated.add(track);
+      const scores = { ...track.scores };
+      return { box: face.box, faceId: track.id, scores, ...topEmotion(scores) };
+    });
+    for (const track of this.tracks) if (!updated.has(track)) track.missed++;
+    this.tracks = this.tracks.filter((t) => t.missed <= this.options.maxMissedFrames);
+    return result;
+  }
+
+  /** Boxes of the faces currently tracked (for detecting only every few frames). */
+  get trackedBoxes(): Box[] {
+    return this.tracks.filter((t) => t.missed === 0).map((t) => t.box);
+  }
+
+  get size(): number {
+    return this.tracks.length;
+  }
+}
+
+/** Intersection over union of two boxes. */
+export function iou(a: Box, b: Box): number {
+  const x0 = Math.max(a.x, b.x);
+  const y0 = Math.max(a.y, b.y);
+  const x1 = Math.min(a.x + a.width, b.x + b.width);
+  const y1 = Math.min(a.y + a.height, b.y + b.height);
+  const inter = Math.max(0, x1 - x0) * Math.max(0, y1 - y0);
+  const union = a.width * a.height + b.width * b.height - inter;
+  return union > 0 ? inter / union : 0;
+}

@@ -1,0 +1,145 @@
+import cors from '@fastify/cors';
+import Fastify, { type FastifyError, type FastifyInstance, type FastifyReply } from 'fastify';
+import PQueue from 'p-queue';
+import { bytesFromDataUrl } from '../core/data-url';
+import { FaceMLError, type FaceMLErrorCode } from '../core/errors';
+import { DEFAULT_MAX_PIXELS } from '../core/image';
+import type { EmotionPipeline } from '../core/pipeline';
+import { tf } from '../core/tf-backend';
+import { decodeImage } from '../node/decode';
+import { apiPrediction } from './format';
+import { StreamRegistry } from './streams';
+
+export interface ServerOptions {
+  loadPipeline: () => Promise<EmotionPipeline>;
+  version: string;
+  /** Largest request body accepted (bytes). */
+  bodyLimit?: number;
+  /** Origins allowed by CORS; empty = CORS off (no Access-Control headers). */
+  corsOrigins?: string[];
+  /** Requests waiting for the model beyond this get 503 + Retry-After. */
+  queueLimit?: number;
+  maxStreams?: number;
+  streamIdleMs?: number;
+  maxPixels?: number;
+  log?: (line: string) => void;
+}
+
+type State = { status: 'loading' } | { status: 'ok'; pipeline: EmotionPipeline } | { status: 'error'; error: FaceMLError };
+
+const HTTP_STATUS: Partial<Record<FaceMLErrorCode, number>> = {
+  INVALID_IMAGE: 400,
+  EMPTY_IMAGE: 400,
+  INVALID_ARGUMENT: 400,
+  IMAGE_TOO_LARGE: 413,
+  NOT_READY: 503,
+};
+
+const imageSchema = { type: 'string', minLength: 1 } as const;
+
+/**
+ * The REST API of the original Flask backend, on the shared pipeline. Requests are queued to
+ * the single model instance (one at a time: the work is CPU-bound and tfjs-wasm single-threaded).
+ */
+export async function buildServer(options: ServerOptions): Promise<{ app: FastifyInstance; loaded: Promise<void> }> {
+  const bodyLimit = options.bodyLimit ?? 10 * 1024 * 1024;
+  const maxPixels = options.maxPixels ?? DEFAULT_MAX_PIXELS;
+  const queueLimit = options.queueLimit ?? 64;
+  const queue = new PQueue({ concurrency: 1 });
+  const streams = new StreamRegistry({ maxStreams: options.maxStreams ?? 256, idleMs: options.streamIdleMs ?? 60_000 });
+  const log = options.log ?? ((line: string) => console.log(line));
+
+  let state: State = { status: 'loading' };
+  const started = Date.now();
+  const loaded = options.loadPipeline().then(
+    (pipeline) => {
+      state = { status: 'ok', pipeline };
+      log(`faceml: model and face detector loaded in ${Date.now() - started} ms (backend ${tf.getBackend()})`);
+    },
+    (err) => {
+      const error = err instanceof FaceMLError ? err : new FaceMLError('MODEL_LOAD_FAILED', String(err?.message ?? err));
+      state = { status: 'error', error };
+      log(`faceml: failed to load: ${error.code}: ${error.message}`);
+    },
+  );
+
+  // No type coercion: {"image": 5} is a client bug to report, not a string to guess at.
+  const app = Fastify({ bodyLimit, logger: false, ajv: { customOptions: { coerceTypes: false } } });
+  // JSON only: Fastify also parses text/plain by default, which must get 415 here.
+  app.removeContentTypeParser('text/plain');
+  if (options.corsOrigins?.length) await app.register(cors, { origin: options.corsOrigins });
+
+  const sendError = (reply: FastifyReply, status: number, code: string, message: string) => {
+    if (status === 503) reply.header('Retry-After', '1');
+    return reply.code(status).send({ error: { code, message } });
+  };
+
+  app.setErrorHandler((err: FastifyError, _req, reply) => {
+    if (err instanceof FaceMLError) return sendError(reply, HTTP_STATUS[err.code] ?? 500, err.code, err.message);
+    if (err.validation) return sendError(reply, 400, 'INVALID_REQUEST', `invalid request body: ${err.message.replace(/^body\/?/, '').trim()}`);
+    switch (err.code) {
+      case 'FST_ERR_CTP_BODY_TOO_LARGE':
+        return sendError(reply, 413, 'PAYLOAD_TOO_LARGE', `request body is larger than the ${Math.round(bodyLimit / 1024 / 1024)} MB limit`);
+      case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+        return sendError(reply, 415, 'UNSUPPORTED_MEDIA_TYPE', 'send a JSON body with Content-Type: application/json');
+      case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+        return sendError(reply, 400, 'INVALID_REQUEST', 'request body is empty');
+    }
+    if (err.statusCode === 400) return sendError(reply, 400, 'INVALID_JSON', `request body is not valid JSON: ${err.message}`);
+    log(`faceml: internal error: ${err.stack ?? err.message}`);
+    return sendError(reply, 500, 'INTERNAL', 'internal error');
+  });
+  app.setNotFoundHandler((req, reply) => sendError(reply, 404, 'NOT_FOUND', `no route ${req.method} ${req.url}`));
+
+  app.get('/health', async (_req, reply) => {
+    const body = {
+      status: state.status,
+      model_loaded: state.status === 'ok',
+      face_detector_loaded: state.status === 'ok',
+      backend: tf.getBackend() ?? null,
+      version: options.version,
+      ...(state.status === 'error' ? { error: { code: state.error.code, message: state.error.message } } : {}),
+    };
+    if (state.status !== 'ok') reply.code(503).header('Retry-After', '1');
+    return body;
+  });
+
+  /** Decodes and analyses one image on the model queue; `track` turns faces into tracked faces. */
+  const predict = async (reply: FastifyReply, image: string, stream?: string) => {
+    if (state.status === 'loading') return sendError(reply, 503, 'NOT_READY', 'model is still loading');
+    if (state.status === 'error') return sendError(reply, 503, state.error.code, state.error.message);
+    const { pipeline } = state;
+    if (queue.size >= queueLimit) return sendError(reply, 503, 'BUSY', `server busy: ${queue.size} requests waiting`);
+    const t0 = performance.now();
+    const bytes = bytesFromDataUrl(image);
+    const body = await queue.add(async () => {
+      const decoded = await decodeImage(bytes, maxPixels);
+      const result = await pipeline.analyze(decoded);
+      const faces = stream === undefined ? result.faces : streams.trackerFor(stream).update(result.faces);
+      return apiPrediction(result, faces, performance.now() - t0);
+    });
+    return stream === undefined ? body : { ...body, stream_id: stream };
+  };
+
+  app.post<{ Body: { image: string } }>(
+    '/predict_emotion',
+    { schema: { body: { type: 'object', required: ['image'], properties: { image: imageSchema } } } },
+    (req, reply) => predict(reply, req.body.image),
+  );
+
+  app.post<{ Body: { frame: string; stream_id?: string } }>(
+    '/predict_emotion_stream',
+    {
+      schema: {
+        body: {
+          type: 'object',
+          required: ['frame'],
+          properties: { frame: imageSchema, stream_id: { type: 'string', minLength: 1, maxLength: 128 } },
+        },
+      },
+    },
+    (req, reply) => predict(reply, req.body.frame, req.body.stream_id ?? 'default'),
+  );
+
+  return { app, loaded };
+}

@@ -1,0 +1,46 @@
+/**
+ * npm run serve [-- --model <dir>]
+ * Env: PORT (5000), HOST (127.0.0.1), MODEL_DIR, BODY_LIMIT_MB (10), CORS_ORIGINS (comma list),
+ * QUEUE_LIMIT (64), MAX_STREAMS (256).
+ */
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { parseArgs } from 'node:util';
+import { createNodePipeline } from '../node/pipeline';
+import { PROJECT_ROOT } from '../node/paths';
+import { buildServer } from './app';
+
+const { values } = parseArgs({ options: { model: { type: 'string' } } });
+const env = process.env;
+const version = JSON.parse(readFileSync(path.join(PROJECT_ROOT, 'package.json'), 'utf8')).version as string;
+const number = (name: string, fallback: number) => {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const v = Number(raw);
+  if (!Number.isFinite(v) || v <= 0) {
+    console.error(`faceml: ${name} must be a positive number, got "${raw}"`);
+    process.exit(2);
+  }
+  return v;
+};
+
+const host = env.HOST || '127.0.0.1';
+const port = number('PORT', 5000);
+const { app } = await buildServer({
+  loadPipeline: () => createNodePipeline({ modelDir: values.model ?? env.MODEL_DIR }),
+  version,
+  bodyLimit: Math.round(number('BODY_LIMIT_MB', 10) * 1024 * 1024),
+  corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+  queueLimit: number('QUEUE_LIMIT', 64),
+  maxStreams: number('MAX_STREAMS', 256),
+});
+await app.listen({ host, port });
+console.log(`faceml: listening on http://${host.includes(':') ? `[${host}]` : host}:${port} (loading model...)`);
+if (!['127.0.0.1', 'localhost', '::1'].includes(host)) {
+  console.warn(`faceml: WARNING: bound to ${host}, reachable from other machines`);
+}
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(signal, () => {
+    app.close().then(() => process.exit(0));
+  });
+}
