@@ -1,4 +1,4 @@
-import sharp from 'sharp';
+import sharp, { type Metadata } from 'sharp';
 import { FaceMLError } from '../core/errors';
 import { assertUsableSize, DEFAULT_MAX_PIXELS, type RgbaImage } from '../core/image';
 
@@ -11,7 +11,7 @@ const SUPPORTED_FORMATS = new Set(['jpeg', 'png', 'webp']);
  */
 export async function decodeImage(bytes: Uint8Array, maxPixels = DEFAULT_MAX_PIXELS): Promise<RgbaImage> {
   if (!bytes || bytes.length === 0) throw new FaceMLError('INVALID_IMAGE', 'image is empty (0 bytes)');
-  let meta: sharp.Metadata;
+  let meta: Metadata;
   try {
     meta = await sharp(bytes).metadata();
   } catch (cause) {

@@ -79,8 +79,9 @@ describe.skipIf(!testDir)('REST API', () => {
       const r = await pipeline.analyze(scene.rgba);
       return r.faces.length === 1 && r.faces[0].confidence > 0.6 ? { scene, emotion: r.faces[0].emotion } : null;
     };
-    let a: Awaited<ReturnType<typeof detectedLabel>> = null;
-    let b: typeof a = null;
+    type Labelled = Awaited<ReturnType<typeof detectedLabel>>;
+    let a: Labelled = null;
+    let b: Labelled = null;
     for (const item of candidates) {
       const c = await detectedLabel(item.file);
       if (!c) continue;

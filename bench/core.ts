@@ -1,0 +1,63 @@
+import { toGray } from '../src/core/image';
+import { INPUT_SIZE } from '../src/core/preprocess';
+import type { EmotionPipeline } from '../src/core/pipeline';
+import type { DatasetItem } from '../src/node/dataset';
+import { composeScene } from '../src/node/synthetic';
+import { percentile, round, table, timeRuns } from './stats';
+
+export interface CoreFigures {
+  classifier: { batch: number; ms_per_face_median: number; ms_per_face_p95: number }[];
+  frames: { faces: number; found: number; detect_ms_median: number; detect_ms_p95: number; pipeline_ms_median: number; pipeline_ms_p95: number }[];
+}
+
+/** Lays out n faces on a grid in a 640x480 frame (1 -> one large face, 9 -> 3x3 of ~120 px). */
+function grid(faces: DatasetItem[], n: number) {
+  const cols = Math.ceil(Math.sqrt(n));
+  const rows = Math.ceil(n / cols);
+  const size = Math.floor(Math.min(560 / cols, 420 / rows) * 0.85);
+  return Array.from({ length: n }, (_, i) => ({
+    file: faces[i % faces.length].file,
+    x: 40 + (i % cols) * (560 / cols) + (560 / cols - size) / 2,
+    y: 30 + Math.floor(i / cols) * (420 / rows) + (420 / rows - size) / 2,
+    size,
+  }));
+}
+
+export async function benchCore(pipeline: EmotionPipeline, faces: DatasetItem[] | null, runs: number): Promise<{ figures: CoreFigures; text: string }> {
+  const plane = INPUT_SIZE * INPUT_SIZE;
+  const classifier: CoreFigures['classifier'] = [];
+  for (const batch of [1, 8]) {
+    const inputs = new Float32Array(batch * plane).map((_, i) => ((i * 2654435761) % 255) / 255);
+    const times = await timeRuns(() => pipeline.classifier.classify(inputs, batch), batch === 1 ? runs * 2 : runs, 10);
+    classifier.push({ batch, ms_per_face_median: round(percentile(times, 50) / batch, 3), ms_per_face_p95: round(percentile(times, 95) / batch, 3) });
+  }
+  const frames: CoreFigures['frames'] = [];
+  if (faces) {
+    for (const n of [1, 4, 9]) {
+      const scene = await composeScene(640, 480, grid(faces, n), n);
+      const gray = toGray(scene.rgba);
+      const found = pipeline.detector.detect(gray).length;
+      const detect = await timeRuns(() => pipeline.detector.detect(gray), runs);
+      const full = await timeRuns(() => pipeline.analyze(scene.rgba), runs);
+      frames.push({
+        faces: n,
+        found,
+        detect_ms_median: round(percentile(detect, 50)),
+        detect_ms_p95: round(percentile(detect, 95)),
+        pipeline_ms_median: round(percentile(full, 50)),
+        pipeline_ms_p95: round(percentile(full, 95)),
+      });
+    }
+  }
+  const text = [
+    'Classifier (tfjs-wasm, SIMD, 1 thread)',
+    table(['batch', 'ms/face median', 'ms/face p95'], classifier.map((c) => [c.batch, c.ms_per_face_median, c.ms_per_face_p95])),
+    '',
+    faces
+      ? ['640x480 frame (cascade: default options; pipeline: grayscale + detect + classify)',
+         table(['faces', 'found', 'detect median', 'detect p95', 'pipeline median', 'pipeline p95'],
+           frames.map((f) => [f.faces, f.found, `${f.detect_ms_median} ms`, `${f.detect_ms_p95} ms`, `${f.pipeline_ms_median} ms`, `${f.pipeline_ms_p95} ms`]))].join('\n')
+      : 'Frame figures skipped: FER-2013 test faces not found (set FER2013_DIR).',
+  ].join('\n');
+  return { figures: { classifier, frames }, text };
+}
