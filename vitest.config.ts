@@ -3,6 +3,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
+    globalSetup: ['test/global-setup.ts'],
     testTimeout: 180_000,
     hookTimeout: 180_000,
     // Each file loads its own tfjs/OpenCV; two workers match this 2-core machine.

@@ -1,3 +1,4 @@
+import type { FaceDetector } from '../src/core/detector';
 import { toGray } from '../src/core/image';
 import { INPUT_SIZE } from '../src/core/preprocess';
 import type { EmotionPipeline } from '../src/core/pipeline';
@@ -23,7 +24,7 @@ function grid(faces: DatasetItem[], n: number) {
   }));
 }
 
-export async function benchCore(pipeline: EmotionPipeline, faces: DatasetItem[] | null, runs: number): Promise<{ figures: CoreFigures; text: string }> {
+export async function benchCore(pipeline: EmotionPipeline<FaceDetector>, faces: DatasetItem[] | null, runs: number): Promise<{ figures: CoreFigures; text: string }> {
   const plane = INPUT_SIZE * INPUT_SIZE;
   const classifier: CoreFigures['classifier'] = [];
   for (const batch of [1, 8]) {

@@ -1,4 +1,4 @@
-import type { DetectorOptions, FaceDetector } from './detector';
+import type { DetectorOptions } from './detector';
 import type { EmotionClassifier } from './classifier';
 import { FaceMLError } from './errors';
 import { assertUsableSize, clipBox, toGray, type Box, type GrayImage, type RgbaImage } from './image';
@@ -38,10 +38,18 @@ export interface AnalyzeOptions {
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
+/**
+ * Finds face boxes in a gray image. FaceDetector (OpenCV.js) does it in-process; in the MV3
+ * extension OpenCV lives in a sandboxed iframe, so detection there is asynchronous.
+ */
+export interface FaceFinder {
+  detect(gray: GrayImage, options?: Partial<DetectorOptions>): Box[] | Promise<Box[]>;
+}
+
 /** Image -> faces -> emotions. The same object serves extension, server, eval and benchmarks. */
-export class EmotionPipeline {
+export class EmotionPipeline<D extends FaceFinder = FaceFinder> {
   constructor(
-    readonly detector: FaceDetector,
+    readonly detector: D,
     readonly classifier: EmotionClassifier,
   ) {}
 
@@ -56,7 +64,7 @@ export class EmotionPipeline {
       const t2 = now();
       return { faces, image: { width: gray.width, height: gray.height }, timing: { detect: 0, classify: t2 - t1, total: t2 - t0 } };
     }
-    const raw = options.boxes ?? this.detector.detect(gray, options.detector);
+    const raw = options.boxes ?? (await this.detector.detect(gray, options.detector));
     const t1 = now();
     const maxFaces = options.maxFaces ?? 32;
     const boxes = raw

@@ -15,7 +15,7 @@ export interface NodePipelineOptions {
 }
 
 /** Builds the shared pipeline in Node: tfjs on wasm, OpenCV.js, the Haar cascade and the model. */
-export async function createNodePipeline(options: NodePipelineOptions = {}): Promise<EmotionPipeline> {
+export async function createNodePipeline(options: NodePipelineOptions = {}): Promise<EmotionPipeline<FaceDetector>> {
   const modelDir = options.modelDir ?? process.env.MODEL_DIR ?? DEFAULT_MODEL_DIR;
   const cascadeFile = options.cascadeFile ?? DEFAULT_CASCADE_FILE;
   const [, { cv }, cascadeXml, model] = await Promise.all([

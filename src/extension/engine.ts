@@ -1,0 +1,93 @@
+import type { WxtBrowser as Browser } from 'wxt/browser';
+import { EmotionClassifier, type ModelMetadata } from '../core/classifier';
+import { FaceMLError } from '../core/errors';
+import { EmotionPipeline } from '../core/pipeline';
+import { initTensorflow, tf } from '../core/tf-backend';
+import { FaceTracker } from '../core/tracking';
+import { decodeInBrowser } from './browser-image';
+import {
+  isAnalyzeFrameRequest,
+  isVideoRemoved,
+  type AnalyzeFrameRequest,
+  type AnalyzeFrameResponse,
+  type OffscreenStatus,
+} from './messages';
+import { SandboxDetector } from './sandbox-detector';
+
+type Status = Omit<OffscreenStatus, 'type'>;
+
+/**
+ * The offscreen document's job: load the pipeline (tfjs wasm + model here, OpenCV in the
+ * sandbox iframe), then analyse frames sent by content scripts, one tracker per video.
+ */
+export function startEngine(browser: Browser): void {
+  let status: Status = { state: 'loading', progress: 0, detail: 'starting' };
+  const report = (next: Status) => {
+    status = next;
+    browser.runtime.sendMessage({ type: 'faceml/offscreen-status', ...next } satisfies OffscreenStatus).catch(() => {
+      // nobody listening (e.g. the service worker is asleep): the state is also served on request
+    });
+  };
+
+  const pipelineReady: Promise<EmotionPipeline<SandboxDetector>> = (async () => {
+    const url = (path: string) => browser.runtime.getURL(path as never);
+    report({ state: 'loading', progress: 0.1, detail: 'starting TensorFlow.js (wasm)' });
+    await initTensorflow({ wasmPath: url('/wasm/') });
+    report({ state: 'loading', progress: 0.3, detail: 'loading the emotion model' });
+    const metadata = (await fetch(url('/models/emotion/metadata.json')).then((r) => r.json()).catch(() => ({}))) as ModelMetadata;
+    const classifier = await EmotionClassifier.load(tf.io.browserHTTPRequest(url('/models/emotion/model.json')), metadata);
+    report({ state: 'loading', progress: 0.6, detail: 'loading the face detector (OpenCV.js)' });
+    const cascade = await fetch(url('/models/haarcascade_frontalface_default.xml')).then((r) => {
+      if (!r.ok) throw new FaceMLError('DETECTOR_LOAD_FAILED', `face cascade missing (${r.status})`);
+      return r.arrayBuffer();
+    });
+    const detector = await SandboxDetector.create(url('/opencv.html'), cascade);
+    report({ state: 'ready', progress: 1, detail: `ready (${tf.getBackend()})` });
+    return new EmotionPipeline(detector, classifier);
+  })();
+  pipelineReady.catch((err) => report({ state: 'error', progress: 0, detail: `${(err as FaceMLError).code ?? 'ERROR'}: ${(err as Error).message}` }));
+
+  const trackers = new Map<string, FaceTracker>();
+
+  async function analyze(msg: AnalyzeFrameRequest, tabId: number): Promise<AnalyzeFrameResponse> {
+    const t0 = performance.now();
+    const pipeline = await pipelineReady;
+    const image = await decodeInBrowser(msg.frame);
+    const result = await pipeline.analyze(image);
+    const key = `${tabId}:${msg.videoId}`;
+    let tracker = trackers.get(key);
+    if (!tracker) trackers.set(key, (tracker = new FaceTracker()));
+    const faces = tracker.update(result.faces).map((f) => ({
+      faceId: f.faceId,
+      box: { x: f.box.x * msg.scale, y: f.box.y * msg.scale, width: f.box.width * msg.scale, height: f.box.height * msg.scale },
+      emotion: f.emotion,
+      confidence: f.confidence,
+      scores: f.scores,
+    }));
+    return { ok: true, faces, width: image.width * msg.scale, height: image.height * msg.scale, ms: performance.now() - t0 };
+  }
+
+  browser.runtime.onMessage.addListener((message: unknown, sender, sendResponse: (r: unknown) => void) => {
+    // Only our own extension's contexts; content scripts identify their tab through sender.tab.
+    if (sender.id !== browser.runtime.id) return undefined;
+    if ((message as { type?: string })?.type === 'faceml/engine-status') {
+      sendResponse(status);
+      return undefined;
+    }
+    if (isVideoRemoved(message) && sender.tab?.id !== undefined) {
+      trackers.delete(`${sender.tab.id}:${message.videoId}`);
+      return undefined;
+    }
+    if (!isAnalyzeFrameRequest(message)) return undefined;
+    const tabId = sender.tab?.id;
+    if (tabId === undefined) {
+      sendResponse({ ok: false, error: { code: 'INVALID_ARGUMENT', message: 'frames must come from a tab' } });
+      return undefined;
+    }
+    analyze(message, tabId).then(sendResponse, (err: unknown) => {
+      const code = err instanceof FaceMLError ? err.code : 'INTERNAL';
+      sendResponse({ ok: false, error: { code, message: (err as Error)?.message ?? String(err) } } satisfies AnalyzeFrameResponse);
+    });
+    return true; // answer asynchronously
+  });
+}

@@ -1,0 +1,106 @@
+import type { FrameFace } from './messages';
+
+/** The rectangle where a video's picture is actually drawn, honouring object-fit. */
+export function contentRect(video: HTMLVideoElement): DOMRect {
+  const box = video.getBoundingClientRect();
+  const vw = video.videoWidth;
+  const vh = video.videoHeight;
+  if (!vw || !vh) return box;
+  const fit = getComputedStyle(video).objectFit || 'contain';
+  let scaleX = box.width / vw;
+  let scaleY = box.height / vh;
+  if (fit === 'contain' || fit === 'scale-down') scaleX = scaleY = Math.min(scaleX, scaleY, fit === 'scale-down' ? 1 : Infinity);
+  else if (fit === 'cover') scaleX = scaleY = Math.max(scaleX, scaleY);
+  else if (fit === 'none') scaleX = scaleY = 1;
+  const width = vw * scaleX;
+  const height = vh * scaleY;
+  return new DOMRect(box.left + (box.width - width) / 2, box.top + (box.height - height) / 2, width, height);
+}
+
+const STYLE = `
+:host { all: initial; }
+.layer { position: fixed; pointer-events: none; overflow: hidden; z-index: 2147483646; }
+.face { position: absolute; box-sizing: border-box; border: 2px solid #2dd4bf; border-radius: 4px; }
+.label { position: absolute; left: -2px; bottom: 100%; margin-bottom: 2px; white-space: nowrap;
+  font: 600 12px/1.4 system-ui, sans-serif; color: #fff; background: rgba(15, 23, 42, .85);
+  padding: 1px 6px; border-radius: 3px; }
+.notice { position: absolute; left: 8px; top: 8px; font: 600 12px/1.4 system-ui, sans-serif;
+  color: #fff; background: rgba(127, 29, 29, .9); padding: 2px 8px; border-radius: 3px; }
+`;
+
+/**
+ * Draws boxes and labels over one video. Lives in a shadow root so page CSS cannot reach it,
+ * builds DOM with textContent only (no innerHTML: Trusted Types pages), and never takes clicks.
+ */
+export class VideoOverlay {
+  private readonly host: HTMLElement;
+  private readonly layer: HTMLDivElement;
+  private faces: FrameFace[] = [];
+  private frameSize = { width: 1, height: 1 };
+  private notice: string | null = null;
+
+  constructor(private readonly video: HTMLVideoElement) {
+    this.host = document.createElement('faceml-overlay');
+    this.host.style.setProperty('pointer-events', 'none', 'important');
+    const root = this.host.attachShadow({ mode: 'closed' });
+    const style = document.createElement('style');
+    style.textContent = STYLE;
+    this.layer = document.createElement('div');
+    this.layer.className = 'layer';
+    root.append(style, this.layer);
+    this.host.dataset.facemlOverlay = '';
+    // Inside the fullscreen element when there is one, so the overlay stays visible there.
+    (document.fullscreenElement ?? document.documentElement).append(this.host);
+  }
+
+  show(faces: FrameFace[], frameWidth: number, frameHeight: number): void {
+    this.faces = faces;
+    this.frameSize = { width: frameWidth, height: frameHeight };
+    this.notice = null;
+    this.render();
+  }
+
+  showNotice(text: string): void {
+    this.faces = [];
+    this.notice = text;
+    this.render();
+  }
+
+  /** Re-aligns with the video (called on every animation frame while detection is on). */
+  render(): void {
+    const parent = document.fullscreenElement ?? document.documentElement;
+    if (this.host.parentNode !== parent) parent.append(this.host);
+    const rect = contentRect(this.video);
+    Object.assign(this.layer.style, { left: `${rect.left}px`, top: `${rect.top}px`, width: `${rect.width}px`, height: `${rect.height}px` });
+    const sx = rect.width / this.frameSize.width;
+    const sy = rect.height / this.frameSize.height;
+    const nodes: HTMLElement[] = this.faces.map((face) => {
+      const el = document.createElement('div');
+      el.className = 'face';
+      Object.assign(el.style, { left: `${face.box.x * sx}px`, top: `${face.box.y * sy}px`, width: `${face.box.width * sx}px`, height: `${face.box.height * sy}px` });
+      const label = document.createElement('span');
+      label.className = 'label';
+      label.textContent = `${face.emotion} ${Math.round(face.confidence * 100)}%`;
+      el.dataset.emotion = face.emotion;
+      el.dataset.faceId = String(face.faceId);
+      el.append(label);
+      return el;
+    });
+    if (this.notice) {
+      const n = document.createElement('div');
+      n.className = 'notice';
+      n.textContent = this.notice;
+      nodes.push(n);
+    }
+    this.layer.replaceChildren(...nodes);
+  }
+
+  /** What is drawn, for tests and the popup (the shadow root is closed to the page). */
+  get drawn(): { emotion: string; faceId: number }[] {
+    return this.faces.map((f) => ({ emotion: f.emotion, faceId: f.faceId }));
+  }
+
+  remove(): void {
+    this.host.remove();
+  }
+}

@@ -1,0 +1,121 @@
+import type { WxtBrowser as Browser } from 'wxt/browser';
+import { isOffscreenStatus, isTabStateRequest, isToggleRequest, type OffscreenStatus } from './messages';
+
+const OFFSCREEN_PATH = '/offscreen.html';
+const CONTENT_SCRIPT = '/content-scripts/content.js';
+const ENABLED_KEY = 'enabledTabs';
+
+export interface SetEnabledMessage {
+  type: 'faceml/set-enabled';
+  enabled: boolean;
+}
+
+/**
+ * The service worker's job: per-tab on/off (toolbar button, keyboard command, popup), the
+ * offscreen document's lifetime (created on demand, closed when no tab needs it), and the
+ * engine's loading state. Enabled tabs live in storage.session so a restarted worker knows them.
+ */
+export function createTabControl(browser: Browser) {
+  let creating: Promise<void> | null = null;
+  let engineStatus: Omit<OffscreenStatus, 'type'> | null = null;
+
+  async function enabledTabs(): Promise<number[]> {
+    const stored = await browser.storage.session.get(ENABLED_KEY);
+    return (stored[ENABLED_KEY] as number[] | undefined) ?? [];
+  }
+
+  async function setEnabledTabs(tabs: number[]): Promise<void> {
+    await browser.storage.session.set({ [ENABLED_KEY]: tabs });
+  }
+
+  async function ensureOffscreen(): Promise<void> {
+    const contexts = await browser.runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT' as never] });
+    if (contexts.length > 0) return;
+    creating ??= browser.offscreen
+      .createDocument({
+        url: OFFSCREEN_PATH,
+        reasons: ['IFRAME_SCRIPTING' as never],
+        justification: 'Runs the face detector (OpenCV.js in a sandboxed iframe) and the emotion model on this device.',
+      })
+      .finally(() => (creating = null));
+    await creating;
+  }
+
+  async function closeOffscreenIfUnused(): Promise<void> {
+    if ((await enabledTabs()).length > 0) return;
+    const contexts = await browser.runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT' as never] });
+    if (contexts.length > 0) await browser.offscreen.closeDocument();
+    engineStatus = null;
+  }
+
+  async function setBadge(tabId: number, on: boolean): Promise<void> {
+    await browser.action.setBadgeText({ tabId, text: on ? 'ON' : '' }).catch(() => {});
+    if (on) await browser.action.setBadgeBackgroundColor({ tabId, color: '#0b7285' }).catch(() => {});
+  }
+
+  async function enable(tabId: number): Promise<void> {
+    await ensureOffscreen();
+    await browser.scripting.executeScript({ target: { tabId }, files: [CONTENT_SCRIPT] });
+    await browser.tabs.sendMessage(tabId, { type: 'faceml/set-enabled', enabled: true } satisfies SetEnabledMessage);
+    const tabs = await enabledTabs();
+    if (!tabs.includes(tabId)) await setEnabledTabs([...tabs, tabId]);
+    await setBadge(tabId, true);
+  }
+
+  async function disable(tabId: number): Promise<void> {
+    await browser.tabs.sendMessage(tabId, { type: 'faceml/set-enabled', enabled: false } satisfies SetEnabledMessage).catch(() => {});
+    await setEnabledTabs((await enabledTabs()).filter((t) => t !== tabId));
+    await setBadge(tabId, false);
+    await closeOffscreenIfUnused();
+  }
+
+  async function toggle(tabId: number): Promise<boolean> {
+    const on = (await enabledTabs()).includes(tabId);
+    if (on) await disable(tabId);
+    else await enable(tabId);
+    return !on;
+  }
+
+  async function forget(tabId: number): Promise<void> {
+    const tabs = await enabledTabs();
+    if (!tabs.includes(tabId)) return;
+    await setEnabledTabs(tabs.filter((t) => t !== tabId));
+    await closeOffscreenIfUnused();
+  }
+
+  browser.action.onClicked.addListener((tab) => {
+    if (tab.id !== undefined) toggle(tab.id).catch((err) => console.error('faceml: toggle failed', err));
+  });
+  browser.commands?.onCommand.addListener((command, tab) => {
+    if (command === 'toggle-detection' && tab?.id !== undefined) toggle(tab.id).catch((err) => console.error('faceml: toggle failed', err));
+  });
+  browser.tabs.onRemoved.addListener((tabId) => void forget(tabId));
+  // A navigation drops the content script (and the activeTab grant): the tab is off again.
+  browser.tabs.onUpdated.addListener((tabId, change) => {
+    if (change.status === 'loading' && change.url) {
+      void setBadge(tabId, false);
+      void forget(tabId);
+    }
+  });
+
+  browser.runtime.onMessage.addListener((message: unknown, sender, sendResponse: (r: unknown) => void) => {
+    if (sender.id !== browser.runtime.id) return undefined;
+    if (isOffscreenStatus(message)) {
+      const { type: _type, ...rest } = message;
+      engineStatus = rest;
+      return undefined;
+    }
+    if (sender.tab) return undefined; // content scripts may not toggle or query other tabs
+    if (isToggleRequest(message)) {
+      toggle(message.tabId).then((enabled) => sendResponse({ ok: true, enabled }), (err: Error) => sendResponse({ ok: false, error: err.message }));
+      return true;
+    }
+    if (isTabStateRequest(message)) {
+      enabledTabs().then((tabs) => sendResponse({ enabled: tabs.includes(message.tabId), engine: engineStatus }));
+      return true;
+    }
+    return undefined;
+  });
+
+  return { toggle, enable, disable, enabledTabs, engineStatus: () => engineStatus };
+}

@@ -1,0 +1,101 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Page } from 'puppeteer';
+import { toGray } from '../../src/core/image';
+import type { DatasetItem } from '../../src/node/dataset';
+import { composeScene, iou } from '../../src/node/synthetic';
+import { launchWithExtension, waitFor, type ExtensionBrowser } from '../helpers/browser';
+import { ferDir, ferSample } from '../helpers/fer';
+import { getPipeline } from '../helpers/pipeline';
+import { serveStatic } from '../helpers/static-server';
+
+const testDir = ferDir('test');
+const PAGES = path.join(import.meta.dirname, 'pages');
+
+/**
+ * FER test faces with clear expressions: the cascade finds them at 160 px and the model labels
+ * them correctly with confidence, one per wanted class.
+ */
+async function clearFaces(classes: string[]): Promise<DatasetItem[]> {
+  const pipeline = await getPipeline();
+  const picked: DatasetItem[] = [];
+  for (const item of await ferSample(testDir!, 1200)) {
+    if (!classes.includes(item.label) || picked.some((p) => p.label === item.label)) continue;
+    const scene = await composeScene(480, 360, [{ file: item.file, x: 150, y: 90, size: 160 }], 2);
+    const result = await pipeline.analyze(scene.rgba);
+    const face = result.faces.find((f) => iou(f.box, scene.crops[0]) > 0.5);
+    if (face && face.emotion === item.label && face.confidence > 0.7) picked.push(item);
+    if (picked.length === classes.length) break;
+  }
+  return picked;
+}
+
+describe.skipIf(!testDir)('extension in Chromium: video tab', () => {
+  let ext: ExtensionBrowser;
+  let site: Awaited<ReturnType<typeof serveStatic>>;
+  let expected: { label: string; crop: { x: number; y: number; width: number; height: number } }[];
+  let page: Page;
+
+  beforeAll(async () => {
+    const faces = await clearFaces(['happy', 'surprise', 'neutral']);
+    expect(faces.length, 'clear faces found in the FER sample').toBe(3);
+    const scene = await composeScene(640, 480, faces.map((f, i) => ({ file: f.file, x: 20 + i * 210, y: 140 + (i % 2) * 40, size: 170 })), 5);
+    const direct = await (await getPipeline()).analyze(toGray(scene.rgba));
+    expected = faces.map((f, i) => ({ label: f.label, crop: scene.crops[i] }));
+    console.log(`video frame: expected ${faces.map((f) => f.label).join(', ')}; Node pipeline sees ${direct.faces.map((f) => f.emotion).join(', ')}`);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'faceml-video-'));
+    await writeFile(path.join(dir, 'faces.png'), await sharp(scene.jpeg).png().toBuffer());
+    site = await serveStatic([PAGES, dir]);
+    ext = await launchWithExtension();
+    page = await ext.browser.newPage();
+    await page.goto(`${site.origin}/video.html?frames=faces.png`);
+    await page.waitForFunction(() => (window as { videoReady?: boolean }).videoReady === true);
+  });
+
+  afterAll(async () => {
+    await ext?.close();
+    await site?.close();
+  });
+
+  it('toggling on draws a label over each face, with the expected emotions', async () => {
+    await ext.clickAction(page);
+    const overlays = await waitFor(async () => {
+      const o = await ext.overlays(page);
+      return o && o[0]?.faces.length >= 2 ? o : null;
+    }, 60_000);
+    expect(overlays, 'overlays appeared').toBeTruthy();
+    // Let smoothing settle over a few frames, then compare labels.
+    await new Promise((r) => setTimeout(r, 2000));
+    const drawn = (await ext.overlays(page))![0].faces;
+    const labels = drawn.map((f) => f.emotion);
+    const matches = expected.filter((e) => labels.includes(e.label)).length;
+    console.log(`overlay labels: ${labels.join(', ')} (expected ${expected.map((e) => e.label).join(', ')})`);
+    expect(drawn.length).toBeGreaterThanOrEqual(2);
+    expect(matches).toBeGreaterThanOrEqual(2);
+    const hosts = await page.$$eval('faceml-overlay', (els) => els.map((e) => getComputedStyle(e).pointerEvents));
+    expect(hosts).toEqual(['none']);
+  });
+
+  it('keeps face ids stable while the video plays', async () => {
+    const first = (await ext.overlays(page))![0].faces.map((f) => f.faceId).sort();
+    await new Promise((r) => setTimeout(r, 2000));
+    const later = (await ext.overlays(page))![0].faces.map((f) => f.faceId).sort();
+    expect(later).toEqual(first);
+  });
+
+  it('toggling off removes the overlays', async () => {
+    await ext.clickAction(page);
+    const gone = await waitFor(async () => (await page.$$('faceml-overlay')).length === 0, 10_000);
+    expect(gone).toBe(true);
+    expect(await ext.overlays(page)).toEqual([]);
+  });
+
+  it('made no request beyond 127.0.0.1 and the extension itself', () => {
+    const outside = ext.requests.filter((u) => !u.startsWith('http://127.0.0.1:') && !u.startsWith('chrome-extension://') && !u.startsWith('data:') && !u.startsWith('blob:') && u !== 'about:blank');
+    expect(ext.requests.length).toBeGreaterThan(0);
+    expect(outside).toEqual([]);
+  });
+});

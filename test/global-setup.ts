@@ -1,0 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import path from 'node:path';
+
+/** Builds the extension once so the browser tests load what the sources say now. */
+export default function setup(): void {
+  if (process.env.FACEML_SKIP_BUILD) return;
+  const root = path.resolve(import.meta.dirname, '..');
+  execFileSync(path.join(root, 'node_modules/.bin/wxt'), ['build'], { cwd: root, stdio: 'pipe' });
+}

@@ -1,0 +1,62 @@
+import path from 'node:path';
+import puppeteer, { type Browser, type Page, type WebWorker } from 'puppeteer';
+import { PROJECT_ROOT } from '../../src/node/paths';
+
+export const EXTENSION_DIR = path.join(PROJECT_ROOT, '.output/chrome-mv3');
+
+export interface ExtensionBrowser {
+  browser: Browser;
+  worker: WebWorker;
+  /** Every URL any page or extension document requested. */
+  requests: string[];
+  /** Turns detection on/off for a page the way the toolbar button does. */
+  clickAction: (page: Page) => Promise<void>;
+  /** What the content script's overlays show, per video. */
+  overlays: (page: Page) => Promise<{ id: string; faces: { emotion: string; faceId: number }[] }[] | null>;
+  close: () => Promise<void>;
+}
+
+/** Debian's Chromium, headless, with the built extension loaded (see README for flags). */
+export async function launchWithExtension(): Promise<ExtensionBrowser> {
+  const browser = await puppeteer.launch({
+    executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
+    headless: true,
+    pipe: true,
+    enableExtensions: [EXTENSION_DIR],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+  const requests: string[] = [];
+  const watch = async (page: Page | null) => page?.on('request', (r) => requests.push(r.url()));
+  browser.on('targetcreated', async (target) => {
+    if (target.type() === 'page' || target.type() === 'background_page') await watch(await target.asPage().catch(() => null));
+  });
+  for (const p of await browser.pages()) await watch(p);
+  const swTarget = await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().endsWith('/background.js'));
+  const worker = (await swTarget.worker())!;
+  const extension = [...(await browser.extensions()).values()][0];
+  return {
+    browser,
+    worker,
+    requests,
+    clickAction: (page) => extension.triggerAction(page),
+    overlays: async (page) => {
+      for (const realm of page.extensionRealms()) {
+        const snap = await realm.evaluate(() => (globalThis as { __faceml?: { snapshot(): unknown } }).__faceml?.snapshot() ?? null).catch(() => null);
+        if (snap) return snap as { id: string; faces: { emotion: string; faceId: number }[] }[];
+      }
+      return null;
+    },
+    close: () => browser.close(),
+  };
+}
+
+/** Polls `fn` until it returns a truthy value or `timeoutMs` passes (then returns the last value). */
+export async function waitFor<T>(fn: () => Promise<T>, timeoutMs: number, intervalMs = 250): Promise<T> {
+  const end = Date.now() + timeoutMs;
+  let value = await fn();
+  while (!value && Date.now() < end) {
+    await new Promise((r) => setTimeout(r, intervalMs));
+    value = await fn();
+  }
+  return value;
+}

@@ -1,0 +1,39 @@
+import path from 'node:path';
+import { defineConfig } from 'wxt';
+
+const wasmDir = path.resolve('node_modules/@tensorflow/tfjs-backend-wasm/dist');
+
+export default defineConfig({
+  manifest: {
+    name: 'FaceML: on-device emotion detection',
+    description: 'Detects facial emotions in videos, your webcam and images, entirely on your device.',
+    // Least privilege: no host permissions. activeTab + scripting inject the content script into
+    // the tab the user turns on; offscreen hosts the models; storage keeps settings and history.
+    permissions: ['activeTab', 'scripting', 'offscreen', 'storage'],
+    action: { default_title: 'FaceML: toggle emotion detection on this tab' },
+    commands: {
+      'toggle-detection': {
+        suggested_key: { default: 'Alt+Shift+E' },
+        description: 'Toggle emotion detection on this tab',
+      },
+    },
+    content_security_policy: {
+      // wasm for tfjs; opencv.js needs eval and therefore runs only in the sandbox page.
+      extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self';",
+      sandbox: "sandbox allow-scripts; script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'; object-src 'none';",
+    },
+  },
+  hooks: {
+    // WXT adds <all_urls> host access for runtime-registered content scripts; FaceML needs none
+    // (activeTab grants the tab the user turned on).
+    'build:manifestGenerated': (_wxt, manifest) => {
+      delete manifest.host_permissions;
+    },
+    'build:publicAssets': (_wxt, files) => {
+      for (const name of ['tfjs-backend-wasm.wasm', 'tfjs-backend-wasm-simd.wasm']) {
+        files.push({ absoluteSrc: path.join(wasmDir, name), relativeDest: `wasm/${name}` });
+      }
+      files.push({ absoluteSrc: path.resolve('node_modules/@techstark/opencv-js/dist/opencv.js'), relativeDest: 'vendor/opencv.js' });
+    },
+  },
+});
