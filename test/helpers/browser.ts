@@ -1,12 +1,11 @@
 import path from 'node:path';
-import puppeteer, { type Browser, type Page, type WebWorker } from 'puppeteer';
+import puppeteer, { type Browser, type Page } from 'puppeteer';
 import { PROJECT_ROOT } from '../../src/node/paths';
 
 export const EXTENSION_DIR = path.join(PROJECT_ROOT, '.output/chrome-mv3');
 
 export interface ExtensionBrowser {
   browser: Browser;
-  worker: WebWorker;
   /** Every URL any page or extension document requested. */
   requests: string[];
   /** Turns detection on/off for a page the way the toolbar button does. */
@@ -31,12 +30,11 @@ export async function launchWithExtension(): Promise<ExtensionBrowser> {
     if (target.type() === 'page' || target.type() === 'background_page') await watch(await target.asPage().catch(() => null));
   });
   for (const p of await browser.pages()) await watch(p);
-  const swTarget = await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().endsWith('/background.js'));
-  const worker = (await swTarget.worker())!;
+  // Do not attach to the service worker: an attached debugger keeps it alive.
+  await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().endsWith('/background.js'));
   const extension = [...(await browser.extensions()).values()][0];
   return {
     browser,
-    worker,
     requests,
     clickAction: (page) => extension.triggerAction(page),
     overlays: async (page) => {

@@ -1,0 +1,95 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { Page } from 'puppeteer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toGray } from '../../src/core/image';
+import { composeScene } from '../../src/node/synthetic';
+import { launchWithExtension, waitFor, type ExtensionBrowser } from '../helpers/browser';
+import { ferDir, ferSample } from '../helpers/fer';
+import { getPipeline } from '../helpers/pipeline';
+import { detectableFaces } from '../helpers/scenes';
+import { serveStatic } from '../helpers/static-server';
+
+const testDir = ferDir('test');
+const PAGES = path.join(import.meta.dirname, 'pages');
+
+describe.skipIf(!testDir)('extension in Chromium: robustness', () => {
+  let ext: ExtensionBrowser;
+  let site: Awaited<ReturnType<typeof serveStatic>>;
+  let page: Page;
+
+  beforeAll(async () => {
+    const pipeline = await getPipeline();
+    const [face] = await detectableFaces(async (s) => pipeline.detector.detect(toGray(s.rgba)), await ferSample(testDir!, 60), 1, 240);
+    const scene = await composeScene(640, 480, [{ file: face.file, x: 200, y: 100, size: 240 }], 9);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'faceml-robust-'));
+    await writeFile(path.join(dir, 'one.png'), await sharp(scene.jpeg).png().toBuffer());
+    site = await serveStatic([PAGES, dir]);
+    ext = await launchWithExtension();
+    page = await ext.browser.newPage();
+    await page.goto(`${site.origin}/video.html?frames=one.png&count=6`);
+    await page.waitForFunction(() => (window as { videoReady?: boolean }).videoReady === true);
+    await ext.clickAction(page);
+  });
+
+  afterAll(async () => {
+    await ext?.close();
+    await site?.close();
+  });
+
+  const withFaces = async (p: Page) => ((await ext.overlays(p)) ?? []).filter((v) => v.faces.length > 0).length;
+
+  it('analyses six videos on one page', async () => {
+    const n = await waitFor(async () => ((await withFaces(page)) === 6 ? 6 : 0), 90_000);
+    expect(n).toBe(6);
+  });
+
+  it('drops the overlay of a video removed mid-analysis and goes on with the rest', async () => {
+    await page.evaluate(() => document.getElementById('v2')!.remove());
+    const five = await waitFor(async () => ((await ext.overlays(page))?.length === 5 ? 5 : 0), 10_000);
+    expect(five).toBe(5);
+    expect(await page.$$eval('faceml-overlay', (e) => e.length)).toBe(5);
+    const stillDetecting = await waitFor(async () => ((await withFaces(page)) === 5 ? 5 : 0), 20_000);
+    expect(stillDetecting).toBe(5);
+  });
+
+  it('answers a bad frame with an error and keeps working', async () => {
+    const realm = page.extensionRealms()[0];
+    const answers = await realm.evaluate(async () => {
+      const send = (m: unknown) => (globalThis as any).chrome.runtime.sendMessage(m) as Promise<unknown>;
+      return [
+        await send({ type: 'faceml/analyze-frame', videoId: 'bad', frame: 'data:image/jpeg;base64,AAAA', scale: 1 }),
+        await send({ type: 'faceml/analyze-frame', videoId: 'bad', frame: 'data:image/png;base64,' + btoa('not a png at all'), scale: 1 }),
+        await send({ type: 'faceml/no-such-message' }).catch((e: Error) => `rejected: ${e.message}`),
+      ];
+    });
+    expect(answers[0]).toMatchObject({ ok: false, error: { code: 'INVALID_IMAGE' } });
+    expect(answers[1]).toMatchObject({ ok: false, error: { code: 'INVALID_IMAGE' } });
+    // Nobody answers an unknown message: the sender gets undefined or a "no receiver" rejection.
+    expect(answers[2] === undefined || answers[2] === null || String(answers[2]).startsWith('rejected'), JSON.stringify(answers[2])).toBe(true);
+    const recovered = await waitFor(async () => ((await withFaces(page)) === 5 ? 5 : 0), 20_000);
+    expect(recovered).toBe(5);
+  });
+
+  it('keeps detecting and remembers the tab after the service worker is stopped', async () => {
+    // As Chrome's extension docs do it: stop all service workers through a page's CDP session.
+    const cdp = await page.createCDPSession();
+    await cdp.send('ServiceWorker.enable');
+    await cdp.send('ServiceWorker.stopAllWorkers');
+    const stopped = await waitFor(async () => !ext.browser.targets().some((t) => t.type() === 'service_worker' && t.url().endsWith('/background.js')), 10_000);
+    expect(stopped, 'service worker stopped').toBe(true);
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await withFaces(page)).toBe(5);
+    // The worker wakes up for the next click and still knows this tab is on: the click turns it off.
+    await ext.clickAction(page);
+    const off = await waitFor(async () => (await page.$$('faceml-overlay')).length === 0, 15_000);
+    expect(off, 'the click after the restart turned detection off').toBe(true);
+  });
+
+  it('cannot be driven by the page itself', async () => {
+    const reachable = await page.evaluate(() => typeof (globalThis as { chrome?: { runtime?: { sendMessage?: unknown } } }).chrome?.runtime?.sendMessage);
+    expect(reachable).toBe('undefined');
+  });
+});
