@@ -7,6 +7,8 @@ cd "$(dirname "$0")/.."
 need=()
 # Debian's Chromium runs the browser tests and `npm start` (puppeteer's own download stays off).
 command -v chromium >/dev/null 2>&1 || [ -x /usr/bin/chromium ] || need+=(chromium)
+# ffmpeg makes the test videos (webm clips, y4m for the fake camera) at test time.
+command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 # PyTorch for `npm run train` (training only; the extension and server never use Python).
 /usr/bin/python3 -c 'import torch, numpy' >/dev/null 2>&1 || need+=(python3-torch python3-numpy)
 

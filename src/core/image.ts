@@ -63,3 +63,15 @@ export function clipBox(box: Box, width: number, height: number): Box | null {
   if (x1 <= x0 || y1 <= y0) return null;
   return { x: x0, y: y0, width: x1 - x0, height: y1 - y0 };
 }
+
+/** Copies a region of an RGBA image (clipped to it) into a new image. */
+export function cropRgba(image: RgbaImage, region: Box): RgbaImage {
+  const box = clipBox(region, image.width, image.height);
+  if (!box) throw new FaceMLError('EMPTY_IMAGE', 'crop region lies outside the image');
+  const out = new Uint8ClampedArray(box.width * box.height * 4);
+  for (let y = 0; y < box.height; y++) {
+    const from = ((box.y + y) * image.width + box.x) * 4;
+    out.set(image.data.subarray(from, from + box.width * 4), y * box.width * 4);
+  }
+  return { width: box.width, height: box.height, data: out };
+}

@@ -5,10 +5,11 @@ import { EmotionPipeline } from '../core/pipeline';
 import { initTensorflow, tf } from '../core/tf-backend';
 import { FaceTracker } from '../core/tracking';
 import { decodeInBrowser } from './browser-image';
+import { cropRgba, type Box } from '../core/image';
 import {
   isAnalyzeFrameRequest,
+  isAnalyzeScreenshotRequest,
   isVideoRemoved,
-  type AnalyzeFrameRequest,
   type AnalyzeFrameResponse,
   type OffscreenStatus,
 } from './messages';
@@ -49,23 +50,33 @@ export function startEngine(browser: Browser): void {
 
   const trackers = new Map<string, FaceTracker>();
 
-  async function analyze(msg: AnalyzeFrameRequest, tabId: number): Promise<AnalyzeFrameResponse> {
+  /**
+   * Decodes a frame (optionally a region of it), finds and classifies faces, and follows them
+   * with the tracker of that tab's video. Boxes come back multiplied by `scale`.
+   */
+  async function analyze(frame: string, trackerKey: string, scale: number, crop?: Box): Promise<AnalyzeFrameResponse> {
     const t0 = performance.now();
     const pipeline = await pipelineReady;
-    const image = await decodeInBrowser(msg.frame);
+    const decoded = await decodeInBrowser(frame);
+    const image = crop ? cropRgba(decoded, crop) : decoded;
     const result = await pipeline.analyze(image);
-    const key = `${tabId}:${msg.videoId}`;
-    let tracker = trackers.get(key);
-    if (!tracker) trackers.set(key, (tracker = new FaceTracker()));
+    let tracker = trackers.get(trackerKey);
+    if (!tracker) trackers.set(trackerKey, (tracker = new FaceTracker()));
     const faces = tracker.update(result.faces).map((f) => ({
       faceId: f.faceId,
-      box: { x: f.box.x * msg.scale, y: f.box.y * msg.scale, width: f.box.width * msg.scale, height: f.box.height * msg.scale },
+      box: { x: f.box.x * scale, y: f.box.y * scale, width: f.box.width * scale, height: f.box.height * scale },
       emotion: f.emotion,
       confidence: f.confidence,
       scores: f.scores,
     }));
-    return { ok: true, faces, width: image.width * msg.scale, height: image.height * msg.scale, ms: performance.now() - t0 };
+    return { ok: true, faces, width: image.width * scale, height: image.height * scale, ms: performance.now() - t0 };
   }
+
+  const answer = (work: Promise<AnalyzeFrameResponse>, sendResponse: (r: unknown) => void) =>
+    work.then(sendResponse, (err: unknown) => {
+      const code = err instanceof FaceMLError ? err.code : 'INTERNAL';
+      sendResponse({ ok: false, error: { code, message: (err as Error)?.message ?? String(err) } } satisfies AnalyzeFrameResponse);
+    });
 
   browser.runtime.onMessage.addListener((message: unknown, sender, sendResponse: (r: unknown) => void) => {
     // Only our own extension's contexts; content scripts identify their tab through sender.tab.
@@ -78,16 +89,18 @@ export function startEngine(browser: Browser): void {
       trackers.delete(`${sender.tab.id}:${message.videoId}`);
       return undefined;
     }
+    if (isAnalyzeScreenshotRequest(message) && !sender.tab) {
+      // From the service worker: a tab capture for a video whose pixels the page cannot read.
+      answer(analyze(message.frame, `${message.tabId}:${message.videoId}`, 1, message.crop), sendResponse);
+      return true;
+    }
     if (!isAnalyzeFrameRequest(message)) return undefined;
     const tabId = sender.tab?.id;
     if (tabId === undefined) {
       sendResponse({ ok: false, error: { code: 'INVALID_ARGUMENT', message: 'frames must come from a tab' } });
       return undefined;
     }
-    analyze(message, tabId).then(sendResponse, (err: unknown) => {
-      const code = err instanceof FaceMLError ? err.code : 'INTERNAL';
-      sendResponse({ ok: false, error: { code, message: (err as Error)?.message ?? String(err) } } satisfies AnalyzeFrameResponse);
-    });
+    answer(analyze(message.frame, `${tabId}:${message.videoId}`, message.scale), sendResponse);
     return true; // answer asynchronously
   });
 }

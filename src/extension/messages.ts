@@ -17,6 +17,27 @@ export interface AnalyzeFrameRequest {
   scale: number;
 }
 
+/**
+ * Content script -> service worker: this video cannot be read (cross-origin), so capture the
+ * visible tab and analyse the video's rectangle (CSS pixels in the viewport) of it.
+ */
+export interface AnalyzeCaptureRequest {
+  type: 'faceml/analyze-capture';
+  videoId: string;
+  rect: Box;
+  devicePixelRatio: number;
+}
+
+/** Service worker -> offscreen document: a tab screenshot and the region to analyse in it. */
+export interface AnalyzeScreenshotRequest {
+  type: 'faceml/analyze-screenshot';
+  tabId: number;
+  videoId: string;
+  frame: string;
+  /** Region in screenshot pixels. */
+  crop: Box;
+}
+
 export interface FrameFace {
   faceId: number;
   box: Box;
@@ -68,6 +89,34 @@ export function isAnalyzeFrameRequest(v: unknown): v is AnalyzeFrameRequest {
     typeof v.scale === 'number' &&
     v.scale > 0 &&
     v.scale < 100
+  );
+}
+
+const isBox = (v: unknown): v is Box =>
+  isObject(v) && [v.x, v.y, v.width, v.height].every((n) => typeof n === 'number' && Number.isFinite(n)) && (v.width as number) > 0 && (v.height as number) > 0;
+
+export function isAnalyzeCaptureRequest(v: unknown): v is AnalyzeCaptureRequest {
+  return (
+    isObject(v) &&
+    v.type === 'faceml/analyze-capture' &&
+    typeof v.videoId === 'string' &&
+    v.videoId.length <= 64 &&
+    isBox(v.rect) &&
+    typeof v.devicePixelRatio === 'number' &&
+    v.devicePixelRatio > 0 &&
+    v.devicePixelRatio <= 8
+  );
+}
+
+export function isAnalyzeScreenshotRequest(v: unknown): v is AnalyzeScreenshotRequest {
+  return (
+    isObject(v) &&
+    v.type === 'faceml/analyze-screenshot' &&
+    Number.isInteger(v.tabId) &&
+    typeof v.videoId === 'string' &&
+    typeof v.frame === 'string' &&
+    v.frame.startsWith('data:image/') &&
+    isBox(v.crop)
   );
 }
 

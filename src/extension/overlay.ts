@@ -95,6 +95,11 @@ export class VideoOverlay {
     this.layer.replaceChildren(...nodes);
   }
 
+  /** Hides the overlay (while the tab is captured, so labels do not end up in the picture). */
+  setHidden(hidden: boolean): void {
+    this.host.style.visibility = hidden ? 'hidden' : '';
+  }
+
   /** What is drawn, for tests and the popup (the shadow root is closed to the page). */
   get drawn(): { emotion: string; faceId: number }[] {
     return this.faces.map((f) => ({ emotion: f.emotion, faceId: f.faceId }));

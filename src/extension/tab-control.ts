@@ -1,9 +1,20 @@
 import type { WxtBrowser as Browser } from 'wxt/browser';
-import { isOffscreenStatus, isTabStateRequest, isToggleRequest, type OffscreenStatus } from './messages';
+import {
+  isAnalyzeCaptureRequest,
+  isOffscreenStatus,
+  isTabStateRequest,
+  isToggleRequest,
+  type AnalyzeCaptureRequest,
+  type AnalyzeFrameResponse,
+  type AnalyzeScreenshotRequest,
+  type OffscreenStatus,
+} from './messages';
 
 const OFFSCREEN_PATH = '/offscreen.html';
 const CONTENT_SCRIPT = '/content-scripts/content.js';
 const ENABLED_KEY = 'enabledTabs';
+/** Chrome allows captureVisibleTab about twice a second per window. */
+const CAPTURE_INTERVAL_MS = 520;
 
 export interface SetEnabledMessage {
   type: 'faceml/set-enabled';
@@ -76,6 +87,34 @@ export function createTabControl(browser: Browser) {
     return !on;
   }
 
+  const lastCapture = new Map<number, number>();
+
+  /**
+   * Fallback for videos whose pixels the page cannot read (cross-origin): screenshot the visible
+   * tab (activeTab allows it for the tab the user turned on) and let the engine analyse the
+   * video's rectangle of it.
+   */
+  async function analyzeCapture(message: AnalyzeCaptureRequest, tab: { id?: number; windowId?: number }): Promise<AnalyzeFrameResponse> {
+    if (tab.id === undefined || tab.windowId === undefined || !(await enabledTabs()).includes(tab.id)) {
+      return { ok: false, error: { code: 'NOT_ENABLED', message: 'detection is not on for this tab' } };
+    }
+    const wait = (lastCapture.get(tab.windowId) ?? 0) + CAPTURE_INTERVAL_MS - Date.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    lastCapture.set(tab.windowId, Date.now());
+    const frame = await browser.tabs.captureVisibleTab(tab.windowId, { format: 'jpeg', quality: 85 });
+    const d = message.devicePixelRatio;
+    const { rect } = message;
+    const request: AnalyzeScreenshotRequest = {
+      type: 'faceml/analyze-screenshot',
+      tabId: tab.id,
+      videoId: message.videoId,
+      frame,
+      crop: { x: rect.x * d, y: rect.y * d, width: rect.width * d, height: rect.height * d },
+    };
+    await ensureOffscreen();
+    return browser.runtime.sendMessage(request);
+  }
+
   async function forget(tabId: number): Promise<void> {
     const tabs = await enabledTabs();
     if (!tabs.includes(tabId)) return;
@@ -104,6 +143,12 @@ export function createTabControl(browser: Browser) {
       const { type: _type, ...rest } = message;
       engineStatus = rest;
       return undefined;
+    }
+    if (isAnalyzeCaptureRequest(message) && sender.tab) {
+      analyzeCapture(message, sender.tab).then(sendResponse, (err: Error) =>
+        sendResponse({ ok: false, error: { code: 'CAPTURE_FAILED', message: `could not capture the tab: ${err.message}` } } satisfies AnalyzeFrameResponse),
+      );
+      return true;
     }
     if (sender.tab) return undefined; // content scripts may not toggle or query other tabs
     if (isToggleRequest(message)) {

@@ -1,6 +1,6 @@
 import type { WxtBrowser as Browser } from 'wxt/browser';
-import type { AnalyzeFrameRequest, AnalyzeFrameResponse } from './messages';
-import { VideoOverlay } from './overlay';
+import type { AnalyzeCaptureRequest, AnalyzeFrameRequest, AnalyzeFrameResponse, FrameFace } from './messages';
+import { contentRect, VideoOverlay } from './overlay';
 
 export interface SamplerOptions {
   /** Target analysed frames per second per tab (adapts down when analysis is slower). */
@@ -12,7 +12,12 @@ export interface SamplerOptions {
 interface Tracked {
   id: string;
   overlay: VideoOverlay;
+  /** 'pixels': read frames directly; 'capture': cross-origin video, analysed from tab captures. */
+  mode: 'pixels' | 'capture';
 }
+
+const CAPTURE_INTERVAL_MS = 540;
+const nextFrame = () => new Promise<void>((r) => requestAnimationFrame(() => r()));
 
 /**
  * Finds the page's <video> elements (including ones added later), grabs frames from the
@@ -25,6 +30,7 @@ export class VideoSampler {
   private timer: ReturnType<typeof setTimeout> | undefined;
   private raf = 0;
   private readonly canvas = document.createElement('canvas');
+  private lastCapture = 0;
 
   constructor(
     private readonly browser: Browser,
@@ -50,8 +56,8 @@ export class VideoSampler {
   }
 
   /** Overlay contents by video, for tests. */
-  snapshot(): { id: string; faces: { emotion: string; faceId: number }[] }[] {
-    return [...this.videos.values()].map((t) => ({ id: t.id, faces: t.overlay.drawn }));
+  snapshot(): { id: string; mode: Tracked['mode']; faces: { emotion: string; faceId: number }[] }[] {
+    return [...this.videos.values()].map((t) => ({ id: t.id, mode: t.mode, faces: t.overlay.drawn }));
   }
 
   private forget(video: HTMLVideoElement): void {
@@ -85,9 +91,15 @@ export class VideoSampler {
   private async analyse(video: HTMLVideoElement): Promise<void> {
     let tracked = this.videos.get(video);
     if (!tracked) {
-      tracked = { id: `v${this.nextId++}`, overlay: new VideoOverlay(video) };
+      tracked = { id: `v${this.nextId++}`, overlay: new VideoOverlay(video), mode: 'pixels' };
       this.videos.set(video, tracked);
     }
+    // Encrypted (DRM) video cannot be read, and tab captures show it black: say so instead of guessing.
+    if ((video as HTMLVideoElement & { mediaKeys?: unknown }).mediaKeys) {
+      tracked.overlay.showNotice('FaceML: cannot analyse protected video');
+      return;
+    }
+    if (tracked.mode === 'capture') return this.analyseByCapture(video, tracked);
     const scale = Math.max(1, video.videoWidth / this.options.maxFrameWidth);
     this.canvas.width = Math.round(video.videoWidth / scale);
     this.canvas.height = Math.round(video.videoHeight / scale);
@@ -98,9 +110,9 @@ export class VideoSampler {
     try {
       frame = this.canvas.toDataURL('image/jpeg', 0.85);
     } catch {
-      // Cross-origin video taints the canvas. (Capture fallback: not implemented yet.)
-      tracked.overlay.showNotice('FaceML: cannot read this video (cross-origin)');
-      return;
+      // Cross-origin video taints the canvas: fall back to capturing the visible tab.
+      tracked.mode = 'capture';
+      return this.analyseByCapture(video, tracked);
     }
     const request: AnalyzeFrameRequest = { type: 'faceml/analyze-frame', videoId: tracked.id, frame, scale };
     let response: AnalyzeFrameResponse | undefined;
@@ -112,5 +124,48 @@ export class VideoSampler {
     if (!this.running || !this.videos.has(video)) return;
     if (response?.ok) tracked.overlay.show(response.faces, video.videoWidth, video.videoHeight);
     else tracked.overlay.showNotice(`FaceML: ${response?.error.message ?? 'no answer from the engine'}`);
+  }
+
+  /** Analyses the on-screen part of a video from a tab capture (at most ~2 per second). */
+  private async analyseByCapture(video: HTMLVideoElement, tracked: Tracked): Promise<void> {
+    const content = contentRect(video);
+    const left = Math.max(0, content.left);
+    const top = Math.max(0, content.top);
+    const right = Math.min(window.innerWidth, content.right);
+    const bottom = Math.min(window.innerHeight, content.bottom);
+    if (right - left < 32 || bottom - top < 32) return; // scrolled out of view
+    const dpr = window.devicePixelRatio || 1;
+    const request: AnalyzeCaptureRequest = {
+      type: 'faceml/analyze-capture',
+      videoId: tracked.id,
+      rect: { x: left, y: top, width: right - left, height: bottom - top },
+      devicePixelRatio: dpr,
+    };
+    // Pace captures here (Chrome allows ~2 per second) so the overlay is hidden only briefly.
+    const wait = this.lastCapture + CAPTURE_INTERVAL_MS - performance.now();
+    if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+    this.lastCapture = performance.now();
+    tracked.overlay.setHidden(true);
+    await nextFrame();
+    await nextFrame();
+    let response: AnalyzeFrameResponse | undefined;
+    try {
+      response = await this.browser.runtime.sendMessage(request);
+    } catch (err) {
+      response = { ok: false, error: { code: 'ENGINE_UNAVAILABLE', message: (err as Error).message } };
+    } finally {
+      tracked.overlay.setHidden(false);
+    }
+    if (!this.running || !this.videos.has(video)) return;
+    if (!response?.ok) {
+      tracked.overlay.showNotice(`FaceML: ${response?.error.message ?? 'no answer from the engine'}`);
+      return;
+    }
+    // Capture pixels of the visible part -> CSS pixels of the whole picture.
+    const faces: FrameFace[] = response.faces.map((f) => ({
+      ...f,
+      box: { x: left - content.left + f.box.x / dpr, y: top - content.top + f.box.y / dpr, width: f.box.width / dpr, height: f.box.height / dpr },
+    }));
+    tracked.overlay.show(faces, content.width, content.height);
   }
 }

@@ -10,6 +10,7 @@ import { composeScene, iou } from '../../src/node/synthetic';
 import { launchWithExtension, waitFor, type ExtensionBrowser } from '../helpers/browser';
 import { ferDir, ferSample } from '../helpers/fer';
 import { getPipeline } from '../helpers/pipeline';
+import { videoFromImage } from '../helpers/media';
 import { serveStatic } from '../helpers/static-server';
 
 const testDir = ferDir('test');
@@ -38,6 +39,7 @@ describe.skipIf(!testDir)('extension in Chromium: video tab', () => {
   let site: Awaited<ReturnType<typeof serveStatic>>;
   let expected: { label: string; crop: { x: number; y: number; width: number; height: number } }[];
   let page: Page;
+  let framesDir: string;
 
   beforeAll(async () => {
     const faces = await clearFaces(['happy', 'surprise', 'neutral']);
@@ -47,6 +49,7 @@ describe.skipIf(!testDir)('extension in Chromium: video tab', () => {
     expected = faces.map((f, i) => ({ label: f.label, crop: scene.crops[i] }));
     console.log(`video frame: expected ${faces.map((f) => f.label).join(', ')}; Node pipeline sees ${direct.faces.map((f) => f.emotion).join(', ')}`);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'faceml-video-'));
+    framesDir = dir;
     await writeFile(path.join(dir, 'faces.png'), await sharp(scene.jpeg).png().toBuffer());
     site = await serveStatic([PAGES, dir]);
     ext = await launchWithExtension();
@@ -91,6 +94,43 @@ describe.skipIf(!testDir)('extension in Chromium: video tab', () => {
     const gone = await waitFor(async () => (await page.$$('faceml-overlay')).length === 0, 10_000);
     expect(gone).toBe(true);
     expect(await ext.overlays(page)).toEqual([]);
+  });
+
+  it('analyses a cross-origin video through tab capture', async () => {
+    videoFromImage(path.join(framesDir, 'faces.png'), path.join(framesDir, 'clip.webm'));
+    const otherOrigin = await serveStatic([framesDir]); // a second origin, without CORS headers
+    try {
+      const tab = await ext.browser.newPage();
+      await tab.setViewport({ width: 900, height: 700 });
+      await tab.goto(`${site.origin}/clip.html?src=${encodeURIComponent(`${otherOrigin.origin}/clip.webm`)}`);
+      await tab.waitForFunction(() => (window as { videoReady?: boolean }).videoReady === true);
+      const tainted = await tab.evaluate(() => {
+        const c = document.createElement('canvas');
+        c.getContext('2d')!.drawImage(document.querySelector('video')!, 0, 0);
+        try {
+          c.toDataURL();
+          return false;
+        } catch {
+          return true;
+        }
+      });
+      expect(tainted, 'the page cannot read the video pixels').toBe(true);
+      await tab.bringToFront();
+      await ext.clickAction(tab);
+      const overlays = await waitFor(async () => {
+        const o = await ext.overlays(tab);
+        return o && o[0]?.faces.length >= 2 ? o : null;
+      }, 60_000);
+      expect(overlays?.[0].mode).toBe('capture');
+      await new Promise((r) => setTimeout(r, 3000));
+      const labels = (await ext.overlays(tab))![0].faces.map((f) => f.emotion);
+      console.log(`cross-origin overlay labels: ${labels.join(', ')}`);
+      expect(expected.filter((e) => labels.includes(e.label)).length).toBeGreaterThanOrEqual(2);
+      await ext.clickAction(tab);
+      await tab.close();
+    } finally {
+      await otherOrigin.close();
+    }
   });
 
   it('made no request beyond 127.0.0.1 and the extension itself', () => {

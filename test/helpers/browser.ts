@@ -11,7 +11,7 @@ export interface ExtensionBrowser {
   /** Turns detection on/off for a page the way the toolbar button does. */
   clickAction: (page: Page) => Promise<void>;
   /** What the content script's overlays show, per video. */
-  overlays: (page: Page) => Promise<{ id: string; faces: { emotion: string; faceId: number }[] }[] | null>;
+  overlays: (page: Page) => Promise<{ id: string; mode: string; faces: { emotion: string; faceId: number }[] }[] | null>;
   close: () => Promise<void>;
 }
 
@@ -40,7 +40,7 @@ export async function launchWithExtension(): Promise<ExtensionBrowser> {
     overlays: async (page) => {
       for (const realm of page.extensionRealms()) {
         const snap = await realm.evaluate(() => (globalThis as { __faceml?: { snapshot(): unknown } }).__faceml?.snapshot() ?? null).catch(() => null);
-        if (snap) return snap as { id: string; faces: { emotion: string; faceId: number }[] }[];
+        if (snap) return snap as { id: string; mode: string; faces: { emotion: string; faceId: number }[] }[];
       }
       return null;
     },
