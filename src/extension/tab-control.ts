@@ -52,8 +52,14 @@ export function createTabControl(browser: Browser) {
     await creating;
   }
 
+  /** Extension pages that use the engine themselves (the webcam page). */
+  async function ownPagesUsingEngine(): Promise<number> {
+    const contexts = await browser.runtime.getContexts({ contextTypes: ['TAB' as never] });
+    return contexts.filter((c: { documentUrl?: string }) => c.documentUrl?.includes('/webcam.html')).length;
+  }
+
   async function closeOffscreenIfUnused(): Promise<void> {
-    if ((await enabledTabs()).length > 0) return;
+    if ((await enabledTabs()).length > 0 || (await ownPagesUsingEngine()) > 0) return;
     const contexts = await browser.runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT' as never] });
     if (contexts.length > 0) await browser.offscreen.closeDocument();
     engineStatus = null;
@@ -137,8 +143,15 @@ export function createTabControl(browser: Browser) {
     }
   });
 
+  /** Our own extension pages (popup, webcam, settings), as opposed to content scripts in web pages. */
+  const isOwnPage = (sender: { url?: string }) => !!sender.url && sender.url.startsWith(browser.runtime.getURL('/' as never));
+
   browser.runtime.onMessage.addListener((message: unknown, sender, sendResponse: (r: unknown) => void) => {
     if (sender.id !== browser.runtime.id) return undefined;
+    if ((message as { type?: string })?.type === 'faceml/ensure-engine' && isOwnPage(sender)) {
+      ensureOffscreen().then(() => sendResponse({ ok: true }), (err: Error) => sendResponse({ ok: false, error: err.message }));
+      return true;
+    }
     if (isOffscreenStatus(message)) {
       const { type: _type, ...rest } = message;
       engineStatus = rest;
@@ -150,7 +163,7 @@ export function createTabControl(browser: Browser) {
       );
       return true;
     }
-    if (sender.tab) return undefined; // content scripts may not toggle or query other tabs
+    if (sender.tab && !isOwnPage(sender)) return undefined; // content scripts may not toggle or query tabs
     if (isToggleRequest(message)) {
       toggle(message.tabId).then((enabled) => sendResponse({ ok: true, enabled }), (err: Error) => sendResponse({ ok: false, error: err.message }));
       return true;

@@ -8,6 +8,7 @@ export interface ExtensionBrowser {
   browser: Browser;
   /** Every URL any page or extension document requested. */
   requests: string[];
+  extensionId: string;
   /** Turns detection on/off for a page the way the toolbar button does. */
   clickAction: (page: Page) => Promise<void>;
   /** What the content script's overlays show, per video. */
@@ -16,13 +17,13 @@ export interface ExtensionBrowser {
 }
 
 /** Debian's Chromium, headless, with the built extension loaded (see README for flags). */
-export async function launchWithExtension(): Promise<ExtensionBrowser> {
+export async function launchWithExtension(extraArgs: string[] = []): Promise<ExtensionBrowser> {
   const browser = await puppeteer.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
     pipe: true,
     enableExtensions: [EXTENSION_DIR],
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', ...extraArgs],
   });
   const requests: string[] = [];
   const watch = async (page: Page | null) => page?.on('request', (r) => requests.push(r.url()));
@@ -33,9 +34,11 @@ export async function launchWithExtension(): Promise<ExtensionBrowser> {
   // Do not attach to the service worker: an attached debugger keeps it alive.
   await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().endsWith('/background.js'));
   const extension = [...(await browser.extensions()).values()][0];
+  const extensionId = extension.id;
   return {
     browser,
     requests,
+    extensionId,
     clickAction: (page) => extension.triggerAction(page),
     overlays: async (page) => {
       for (const realm of page.extensionRealms()) {

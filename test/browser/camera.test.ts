@@ -1,0 +1,71 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { Page } from 'puppeteer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toGray } from '../../src/core/image';
+import { composeScene } from '../../src/node/synthetic';
+import { launchWithExtension, waitFor, type ExtensionBrowser } from '../helpers/browser';
+import { ferDir, ferSample } from '../helpers/fer';
+import { videoFromImage } from '../helpers/media';
+import { getPipeline } from '../helpers/pipeline';
+import { detectableFaces } from '../helpers/scenes';
+import { serveStatic } from '../helpers/static-server';
+
+const testDir = ferDir('test');
+const PAGES = path.join(import.meta.dirname, 'pages');
+
+type Snapshot = { id: string; faces: { emotion: string; faceId: number }[] }[];
+
+describe.skipIf(!testDir)('extension in Chromium: camera (fake device)', () => {
+  let ext: ExtensionBrowser;
+  let site: Awaited<ReturnType<typeof serveStatic>>;
+
+  beforeAll(async () => {
+    const pipeline = await getPipeline();
+    const faces = await detectableFaces(async (s) => pipeline.detector.detect(toGray(s.rgba)), await ferSample(testDir!, 80), 2, 200);
+    const scene = await composeScene(640, 480, faces.map((f, i) => ({ file: f.file, x: 50 + i * 320, y: 130, size: 200 })), 4);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'faceml-camera-'));
+    await writeFile(path.join(dir, 'camera.png'), await sharp(scene.jpeg).png().toBuffer());
+    videoFromImage(path.join(dir, 'camera.png'), path.join(dir, 'camera.y4m'), 2, 10);
+    site = await serveStatic([PAGES]);
+    ext = await launchWithExtension([
+      '--use-fake-device-for-media-stream',
+      '--use-fake-ui-for-media-stream',
+      `--use-file-for-fake-video-capture=${path.join(dir, 'camera.y4m')}`,
+    ]);
+  });
+
+  afterAll(async () => {
+    await ext?.close();
+    await site?.close();
+  });
+
+  it('the webcam page shows the user\'s camera with faces and emotions', async () => {
+    const page = await ext.browser.newPage();
+    await page.goto(`chrome-extension://${ext.extensionId}/webcam.html`);
+    const snapshot = () => page.evaluate(() => (globalThis as { __facemlWebcam?: { snapshot(): unknown } }).__facemlWebcam?.snapshot() as Snapshot);
+    const seen = await waitFor(async () => ((await snapshot())?.[0]?.faces.length ?? 0) >= 2, 60_000);
+    expect(seen, 'two faces labelled on the webcam view').toBe(true);
+    expect(await page.$eval('#status', (e) => e.textContent)).toMatch(/Detecting/);
+    await page.click('#stop');
+    expect(await snapshot()).toEqual([]);
+    await page.close();
+  });
+
+  it('a video call page: the remote <video> of a WebRTC call is analysed', async () => {
+    const page: Page = await ext.browser.newPage();
+    await page.goto(`${site.origin}/call.html`);
+    await page.waitForFunction(() => (window as { videoReady?: boolean; callError?: string }).videoReady || (window as { callError?: string }).callError);
+    expect(await page.evaluate(() => (window as { callError?: string }).callError ?? null)).toBeNull();
+    await page.bringToFront();
+    await ext.clickAction(page);
+    const faces = await waitFor(async () => {
+      const o = await ext.overlays(page);
+      return (o?.[0]?.faces.length ?? 0) >= 2;
+    }, 60_000);
+    expect(faces, 'faces labelled on the remote video').toBe(true);
+    await page.close();
+  });
+});
