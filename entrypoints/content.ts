@@ -1,5 +1,7 @@
 import { browser } from 'wxt/browser';
 import { defineContentScript } from 'wxt/utils/define-content-script';
+import { isShowImageResult } from '../src/extension/messages';
+import { MediaOverlay } from '../src/extension/overlay';
 import { VideoSampler } from '../src/extension/video-sampler';
 
 /**
@@ -10,13 +12,30 @@ export default defineContentScript({
   matches: ['<all_urls>'],
   registration: 'runtime',
   main() {
-    const g = globalThis as { __faceml?: VideoSampler };
+    const g = globalThis as { __faceml?: VideoSampler; __facemlImages?: Map<HTMLImageElement, MediaOverlay> };
     if (g.__faceml) return;
     const sampler = new VideoSampler(browser);
     g.__faceml = sampler;
+    // Results of "Analyze emotions in this image", kept aligned on scroll and resize.
+    const images = new Map<HTMLImageElement, MediaOverlay>();
+    g.__facemlImages = images;
+    const realign = () => images.forEach((overlay) => overlay.render());
+    addEventListener('scroll', realign, { passive: true, capture: true });
+    addEventListener('resize', realign, { passive: true });
     browser.runtime.onMessage.addListener((message: unknown, sender) => {
       if (sender.id !== browser.runtime.id) return undefined;
       const m = message as { type?: string; enabled?: boolean };
+      if (isShowImageResult(message)) {
+        const img = [...document.images].find((i) => i.currentSrc === message.srcUrl || i.src === message.srcUrl);
+        if (img) {
+          const overlay = images.get(img) ?? new MediaOverlay(img);
+          images.set(img, overlay);
+          const { width, height } = { width: message.width, height: message.height };
+          if (message.faces.length) overlay.show(message.faces, width, height);
+          else overlay.showNotice('FaceML: no face found');
+        }
+        return undefined;
+      }
       if (m?.type === 'faceml/set-enabled') {
         if (m.enabled) sampler.start();
         else sampler.stop();

@@ -8,6 +8,7 @@ import { decodeInBrowser } from './browser-image';
 import { cropRgba, type Box } from '../core/image';
 import {
   isAnalyzeFrameRequest,
+  isAnalyzeImageRequest,
   isAnalyzeScreenshotRequest,
   isVideoRemoved,
   type AnalyzeFrameResponse,
@@ -52,17 +53,22 @@ export function startEngine(browser: Browser): void {
 
   /**
    * Decodes a frame (optionally a region of it), finds and classifies faces, and follows them
-   * with the tracker of that tab's video. Boxes come back multiplied by `scale`.
+   * with the tracker of that tab's video (null: a still image, no tracking). Boxes come back
+   * multiplied by `scale`.
    */
-  async function analyze(frame: string, trackerKey: string, scale: number, crop?: Box): Promise<AnalyzeFrameResponse> {
+  async function analyze(frame: string, trackerKey: string | null, scale: number, crop?: Box): Promise<AnalyzeFrameResponse> {
     const t0 = performance.now();
     const pipeline = await pipelineReady;
     const decoded = await decodeInBrowser(frame);
     const image = crop ? cropRgba(decoded, crop) : decoded;
     const result = await pipeline.analyze(image);
-    let tracker = trackers.get(trackerKey);
-    if (!tracker) trackers.set(trackerKey, (tracker = new FaceTracker()));
-    const faces = tracker.update(result.faces).map((f) => ({
+    let followed = result.faces.map((f, i) => ({ ...f, faceId: i + 1 }));
+    if (trackerKey) {
+      let tracker = trackers.get(trackerKey);
+      if (!tracker) trackers.set(trackerKey, (tracker = new FaceTracker()));
+      followed = tracker.update(result.faces);
+    }
+    const faces = followed.map((f) => ({
       faceId: f.faceId,
       box: { x: f.box.x * scale, y: f.box.y * scale, width: f.box.width * scale, height: f.box.height * scale },
       emotion: f.emotion,
@@ -88,6 +94,11 @@ export function startEngine(browser: Browser): void {
     if (isVideoRemoved(message) && sender.tab?.id !== undefined) {
       trackers.delete(`${sender.tab.id}:${message.videoId}`);
       return undefined;
+    }
+    if (isAnalyzeImageRequest(message) && !sender.tab) {
+      // From the service worker: "Analyze emotions in this image".
+      answer(analyze(message.frame, null, 1, message.crop), sendResponse);
+      return true;
     }
     if (isAnalyzeScreenshotRequest(message) && !sender.tab) {
       // From the service worker: a tab capture for a video whose pixels the page cannot read.

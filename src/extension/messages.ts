@@ -38,6 +38,22 @@ export interface AnalyzeScreenshotRequest {
   crop: Box;
 }
 
+/** Service worker -> offscreen document: one still image (optionally a region of it). */
+export interface AnalyzeImageRequest {
+  type: 'faceml/analyze-image';
+  frame: string;
+  crop?: Box;
+}
+
+/** Service worker -> content script: draw an image's result over it. */
+export interface ShowImageResult {
+  type: 'faceml/show-image-result';
+  srcUrl: string;
+  faces: FrameFace[];
+  width: number;
+  height: number;
+}
+
 export interface FrameFace {
   faceId: number;
   box: Box;
@@ -118,6 +134,14 @@ export function isAnalyzeScreenshotRequest(v: unknown): v is AnalyzeScreenshotRe
     v.frame.startsWith('data:image/') &&
     isBox(v.crop)
   );
+}
+
+export function isAnalyzeImageRequest(v: unknown): v is AnalyzeImageRequest {
+  return isObject(v) && v.type === 'faceml/analyze-image' && typeof v.frame === 'string' && v.frame.startsWith('data:image/') && (v.crop === undefined || isBox(v.crop));
+}
+
+export function isShowImageResult(v: unknown): v is ShowImageResult {
+  return isObject(v) && v.type === 'faceml/show-image-result' && typeof v.srcUrl === 'string' && Array.isArray(v.faces) && typeof v.width === 'number' && typeof v.height === 'number';
 }
 
 export function isVideoRemoved(v: unknown): v is VideoRemoved {

@@ -1,12 +1,18 @@
 import type { FrameFace } from './messages';
 
-/** The rectangle where a video's picture is actually drawn, honouring object-fit. */
-export function contentRect(video: HTMLVideoElement): DOMRect {
-  const box = video.getBoundingClientRect();
-  const vw = video.videoWidth;
-  const vh = video.videoHeight;
+export type MediaElement = HTMLVideoElement | HTMLImageElement;
+
+/** Intrinsic size of a video frame or image. */
+export function mediaSize(el: MediaElement): { width: number; height: number } {
+  return el instanceof HTMLVideoElement ? { width: el.videoWidth, height: el.videoHeight } : { width: el.naturalWidth, height: el.naturalHeight };
+}
+
+/** The rectangle where a video's or image's picture is actually drawn, honouring object-fit. */
+export function contentRect(el: MediaElement): DOMRect {
+  const box = el.getBoundingClientRect();
+  const { width: vw, height: vh } = mediaSize(el);
   if (!vw || !vh) return box;
-  const fit = getComputedStyle(video).objectFit || 'contain';
+  const fit = getComputedStyle(el).objectFit || (el instanceof HTMLVideoElement ? 'contain' : 'fill');
   let scaleX = box.width / vw;
   let scaleY = box.height / vh;
   if (fit === 'contain' || fit === 'scale-down') scaleX = scaleY = Math.min(scaleX, scaleY, fit === 'scale-down' ? 1 : Infinity);
@@ -29,17 +35,17 @@ const STYLE = `
 `;
 
 /**
- * Draws boxes and labels over one video. Lives in a shadow root so page CSS cannot reach it,
+ * Draws boxes and labels over one video or image. Lives in a shadow root so page CSS cannot reach it,
  * builds DOM with textContent only (no innerHTML: Trusted Types pages), and never takes clicks.
  */
-export class VideoOverlay {
+export class MediaOverlay {
   private readonly host: HTMLElement;
   private readonly layer: HTMLDivElement;
   private faces: FrameFace[] = [];
   private frameSize = { width: 1, height: 1 };
   private notice: string | null = null;
 
-  constructor(private readonly video: HTMLVideoElement) {
+  constructor(private readonly video: MediaElement) {
     this.host = document.createElement('faceml-overlay');
     this.host.style.setProperty('pointer-events', 'none', 'important');
     const root = this.host.attachShadow({ mode: 'closed' });

@@ -1,4 +1,7 @@
 import type { WxtBrowser as Browser } from 'wxt/browser';
+import { sendToEngine } from './engine-client';
+import { HistoryStore } from './history';
+import { createImageAnalysis, IMAGE_MENU_ID } from './image-analysis';
 import {
   isAnalyzeCaptureRequest,
   isOffscreenStatus,
@@ -118,7 +121,7 @@ export function createTabControl(browser: Browser) {
       crop: { x: rect.x * d, y: rect.y * d, width: rect.width * d, height: rect.height * d },
     };
     await ensureOffscreen();
-    return browser.runtime.sendMessage(request);
+    return sendToEngine<AnalyzeFrameResponse>(browser, request);
   }
 
   async function forget(tabId: number): Promise<void> {
@@ -127,6 +130,22 @@ export function createTabControl(browser: Browser) {
     await setEnabledTabs(tabs.filter((t) => t !== tabId));
     await closeOffscreenIfUnused();
   }
+
+  const history = new HistoryStore(browser.storage.local);
+  const analyzeImage = createImageAnalysis(browser, ensureOffscreen, history);
+  const WEBCAM_MENU_ID = 'faceml-webcam';
+
+  browser.runtime.onInstalled.addListener(() => {
+    browser.contextMenus.create({ id: IMAGE_MENU_ID, title: 'Analyze emotions in this image', contexts: ['image'] });
+    browser.contextMenus.create({ id: WEBCAM_MENU_ID, title: 'Analyse my webcam', contexts: ['action'] });
+  });
+  browser.contextMenus.onClicked.addListener((info, tab) => {
+    if (info.menuItemId === IMAGE_MENU_ID) {
+      analyzeImage(info, tab).catch((err) => console.error('faceml: image analysis failed', err));
+    } else if (info.menuItemId === WEBCAM_MENU_ID) {
+      void browser.tabs.create({ url: browser.runtime.getURL('/webcam.html' as never) });
+    }
+  });
 
   browser.action.onClicked.addListener((tab) => {
     if (tab.id !== undefined) toggle(tab.id).catch((err) => console.error('faceml: toggle failed', err));
@@ -175,5 +194,5 @@ export function createTabControl(browser: Browser) {
     return undefined;
   });
 
-  return { toggle, enable, disable, enabledTabs, engineStatus: () => engineStatus };
+  return { toggle, enable, disable, enabledTabs, analyzeImage, history, engineStatus: () => engineStatus };
 }

@@ -1,6 +1,6 @@
 import type { WxtBrowser as Browser } from 'wxt/browser';
 import type { AnalyzeCaptureRequest, AnalyzeFrameRequest, AnalyzeFrameResponse, FrameFace } from './messages';
-import { contentRect, VideoOverlay } from './overlay';
+import { contentRect, MediaOverlay } from './overlay';
 
 export interface SamplerOptions {
   /** Target analysed frames per second per tab (adapts down when analysis is slower). */
@@ -11,7 +11,7 @@ export interface SamplerOptions {
 
 interface Tracked {
   id: string;
-  overlay: VideoOverlay;
+  overlay: MediaOverlay;
   /** 'pixels': read frames directly; 'capture': cross-origin video, analysed from tab captures. */
   mode: 'pixels' | 'capture';
 }
@@ -91,7 +91,7 @@ export class VideoSampler {
   private async analyse(video: HTMLVideoElement): Promise<void> {
     let tracked = this.videos.get(video);
     if (!tracked) {
-      tracked = { id: `v${this.nextId++}`, overlay: new VideoOverlay(video), mode: 'pixels' };
+      tracked = { id: `v${this.nextId++}`, overlay: new MediaOverlay(video), mode: 'pixels' };
       this.videos.set(video, tracked);
     }
     // Encrypted (DRM) video cannot be read, and tab captures show it black: say so instead of guessing.

@@ -1,0 +1,89 @@
+import type { WxtBrowser as Browser } from 'wxt/browser';
+import type { Box } from '../core/image';
+import { sendToEngine } from './engine-client';
+import { displayUrl, type HistoryStore } from './history';
+import type { AnalyzeFrameResponse, AnalyzeImageRequest, ShowImageResult } from './messages';
+
+const MAX_IMAGE_BYTES = 25 * 1024 * 1024;
+export const IMAGE_MENU_ID = 'faceml-analyze-image';
+
+export interface ImageMenuClick {
+  srcUrl?: string;
+  pageUrl?: string;
+}
+
+/** Reads an image's bytes from the extension side (same-origin via activeTab, data:, or CORS). */
+async function fetchImage(url: string): Promise<string> {
+  const res = await fetch(url, { credentials: 'omit' });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  const blob = await res.blob();
+  if (!blob.type.startsWith('image/')) throw new Error(`not an image (${blob.type || 'unknown type'})`);
+  if (blob.size > MAX_IMAGE_BYTES) throw new Error(`image is larger than ${MAX_IMAGE_BYTES / 1024 / 1024} MB`);
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return `data:${blob.type};base64,${btoa(binary)}`;
+}
+
+/** Runs in the page: where the image is on screen (CSS px) and the device pixel ratio. */
+function locateImage(src: string): { rect: Box; dpr: number } | null {
+  const img = [...document.images].find((i) => i.currentSrc === src || i.src === src);
+  if (!img) return null;
+  img.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  const r = img.getBoundingClientRect();
+  const x = Math.max(0, r.left);
+  const y = Math.max(0, r.top);
+  const width = Math.min(window.innerWidth, r.right) - x;
+  const height = Math.min(window.innerHeight, r.bottom) - y;
+  return width > 0 && height > 0 ? { rect: { x, y, width, height }, dpr: window.devicePixelRatio || 1 } : null;
+}
+
+/**
+ * "Analyze emotions in this image": get the pixels (fetched bytes, or, for cross-origin images
+ * the extension may not fetch, the image's rectangle of a tab capture), analyse them in the
+ * offscreen engine, save the result to history and draw it over the image.
+ */
+export function createImageAnalysis(browser: Browser, ensureOffscreen: () => Promise<void>, history: HistoryStore) {
+  return async function analyzeImage(
+    info: ImageMenuClick,
+    tab: { id?: number; windowId?: number } | undefined,
+  ): Promise<AnalyzeFrameResponse & { via?: 'fetch' | 'capture' }> {
+    if (!info.srcUrl || tab?.id === undefined || tab.windowId === undefined) {
+      return { ok: false, error: { code: 'INVALID_ARGUMENT', message: 'no image to analyse' } };
+    }
+    await ensureOffscreen();
+    let request: AnalyzeImageRequest;
+    let width: number | undefined;
+    let height: number | undefined;
+    let via: 'fetch' | 'capture' = 'fetch';
+    try {
+      request = { type: 'faceml/analyze-image', frame: await fetchImage(info.srcUrl) };
+    } catch {
+      via = 'capture';
+      const [located] = await browser.scripting.executeScript({ target: { tabId: tab.id }, func: locateImage, args: [info.srcUrl] });
+      const where = located?.result as { rect: Box; dpr: number } | null | undefined;
+      if (!where) return { ok: false, error: { code: 'IMAGE_UNAVAILABLE', message: 'the image could not be read or found on the page' } };
+      const frame = await browser.tabs.captureVisibleTab(tab.windowId, { format: 'png' });
+      const { rect, dpr } = where;
+      request = { type: 'faceml/analyze-image', frame, crop: { x: rect.x * dpr, y: rect.y * dpr, width: rect.width * dpr, height: rect.height * dpr } };
+      width = rect.width * dpr;
+      height = rect.height * dpr;
+    }
+    const result = await sendToEngine<AnalyzeFrameResponse>(browser, request);
+    if (!result?.ok) return result ?? { ok: false, error: { code: 'ENGINE_UNAVAILABLE', message: 'no answer from the engine' } };
+    await history.addImage({
+      id: crypto.randomUUID(),
+      time: Date.now(),
+      pageUrl: info.pageUrl ?? '',
+      imageUrl: displayUrl(info.srcUrl),
+      width: result.width,
+      height: result.height,
+      faces: result.faces.map(({ box, emotion, confidence, scores }) => ({ box, emotion, confidence, scores })),
+    });
+    // A capture is in screen pixels of the visible part; a fetched image in its own pixels.
+    const show: ShowImageResult = { type: 'faceml/show-image-result', srcUrl: info.srcUrl, faces: result.faces, width: width ?? result.width, height: height ?? result.height };
+    await browser.scripting.executeScript({ target: { tabId: tab.id }, files: ['/content-scripts/content.js'] });
+    await browser.tabs.sendMessage(tab.id, show).catch(() => {});
+    return { ...result, via };
+  };
+}

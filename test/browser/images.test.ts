@@ -1,0 +1,85 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toGray } from '../../src/core/image';
+import { composeScene } from '../../src/node/synthetic';
+import { launchWithExtension, waitFor, type ExtensionBrowser } from '../helpers/browser';
+import { ferDir, ferSample } from '../helpers/fer';
+import { getPipeline } from '../helpers/pipeline';
+import { detectableFaces } from '../helpers/scenes';
+import { serveStatic } from '../helpers/static-server';
+
+const testDir = ferDir('test');
+const PAGES = path.join(import.meta.dirname, 'pages');
+
+describe.skipIf(!testDir)('extension in Chromium: "Analyze emotions in this image"', () => {
+  let ext: ExtensionBrowser;
+  let site: Awaited<ReturnType<typeof serveStatic>>;
+  let other: Awaited<ReturnType<typeof serveStatic>>;
+
+  beforeAll(async () => {
+    const pipeline = await getPipeline();
+    const faces = await detectableFaces(async (s) => pipeline.detector.detect(toGray(s.rgba)), await ferSample(testDir!, 80), 3, 200);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'faceml-images-'));
+    const one = await composeScene(640, 480, [{ file: faces[0].file, x: 200, y: 120, size: 220 }], 21);
+    const two = await composeScene(640, 480, [{ file: faces[1].file, x: 40, y: 120, size: 220 }, { file: faces[2].file, x: 360, y: 130, size: 220 }], 22);
+    await writeFile(path.join(dir, 'one.png'), await sharp(one.jpeg).png().toBuffer());
+    await writeFile(path.join(dir, 'two.jpg'), two.jpeg);
+    site = await serveStatic([PAGES, dir]);
+    other = await serveStatic([dir]); // another origin, no CORS headers
+    ext = await launchWithExtension();
+  });
+
+  afterAll(async () => {
+    await ext?.close();
+    await site?.close();
+    await other?.close();
+  });
+
+  it('analyses a same-origin and a cross-origin image, stores both and draws the faces', async () => {
+    const page = await ext.browser.newPage();
+    await page.setViewport({ width: 700, height: 900 });
+    const sameUrl = `${site.origin}/one.png`;
+    const crossUrl = `${other.origin}/two.jpg`;
+    await page.goto(`${site.origin}/images.html?same=${encodeURIComponent(sameUrl)}&cross=${encodeURIComponent(crossUrl)}`);
+    await page.waitForFunction(() => (window as { imagesReady?: boolean }).imagesReady === true);
+    // A real right-click grants activeTab; the toolbar click is the gesture puppeteer can make.
+    await ext.clickAction(page);
+    const swTarget = await ext.browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().endsWith('/background.js'));
+    const worker = (await swTarget.worker())!;
+    // The very handler the context menu calls.
+    const results = await worker.evaluate(
+      async (pageUrl: string, urls: string[]) => {
+        const [tab] = await (globalThis as any).chrome.tabs.query({ url: pageUrl });
+        const faceml = (globalThis as any).faceml;
+        const out = [];
+        for (const srcUrl of urls) out.push(await faceml.analyzeImage({ srcUrl, pageUrl }, tab));
+        return { out, history: await faceml.history.read() };
+      },
+      page.url(),
+      [sameUrl, crossUrl],
+    );
+    const [same, cross] = results.out as { ok: boolean; via: string; faces: { emotion: string }[] }[];
+    expect(same.ok).toBe(true);
+    expect(same.via).toBe('fetch');
+    expect(cross.via, 'no host permission for the other origin: tab capture').toBe('capture');
+    expect(same.faces.length).toBe(1);
+    expect(cross.ok).toBe(true);
+    expect(cross.faces.length).toBe(2);
+    const stored = results.history.images as { imageUrl: string; faces: unknown[] }[];
+    expect(stored.map((r) => r.imageUrl)).toEqual([sameUrl, crossUrl]);
+    expect(stored.map((r) => r.faces.length)).toEqual([1, 2]);
+    const drawn = await waitFor(async () => {
+      for (const realm of page.extensionRealms()) {
+        const n = await realm
+          .evaluate(() => [...((globalThis as any).__facemlImages?.values() ?? [])].map((o: { drawn: unknown[] }) => o.drawn.length))
+          .catch(() => null);
+        if (n && n.length === 2) return n;
+      }
+      return null;
+    }, 10_000);
+    expect(drawn).toEqual([1, 2]);
+  });
+});
