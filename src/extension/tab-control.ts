@@ -167,7 +167,17 @@ export function createTabControl(browser: Browser) {
 
   browser.runtime.onMessage.addListener((message: unknown, sender, sendResponse: (r: unknown) => void) => {
     if (sender.id !== browser.runtime.id) return undefined;
-    if ((message as { type?: string })?.type === 'faceml/ensure-engine' && isOwnPage(sender)) {
+    const wantsEngine = (message as { type?: string })?.type === 'faceml/ensure-engine';
+    if (wantsEngine && sender.tab?.id !== undefined && !isOwnPage(sender)) {
+      // A content script whose engine went away (offscreen document crashed or was closed):
+      // recreate it, but only for a tab the user turned on.
+      const tabId = sender.tab.id;
+      enabledTabs()
+        .then((tabs) => (tabs.includes(tabId) ? ensureOffscreen().then(() => ({ ok: true })) : { ok: false, error: 'detection is off for this tab' }))
+        .then(sendResponse, (err: Error) => sendResponse({ ok: false, error: err.message }));
+      return true;
+    }
+    if (wantsEngine && isOwnPage(sender)) {
       ensureOffscreen().then(() => sendResponse({ ok: true }), (err: Error) => sendResponse({ ok: false, error: err.message }));
       return true;
     }

@@ -121,6 +121,11 @@ export class VideoSampler {
     } catch (err) {
       response = { ok: false, error: { code: 'ENGINE_UNAVAILABLE', message: (err as Error).message } };
     }
+    if (response === undefined || (!response.ok && response.error.code === 'ENGINE_UNAVAILABLE')) {
+      // Nobody analysed the frame: the engine is gone (crashed or closed). Ask for a new one.
+      response = { ok: false, error: { code: 'ENGINE_UNAVAILABLE', message: 'restarting the detection engine...' } };
+      await this.browser.runtime.sendMessage({ type: 'faceml/ensure-engine' }).catch(() => {});
+    }
     if (!this.running || !this.videos.has(video)) return;
     if (response?.ok) tracked.overlay.show(response.faces, video.videoWidth, video.videoHeight);
     else tracked.overlay.showNotice(`FaceML: ${response?.error.message ?? 'no answer from the engine'}`);

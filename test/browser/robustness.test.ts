@@ -73,6 +73,19 @@ describe.skipIf(!testDir)('extension in Chromium: robustness', () => {
     expect(recovered).toBe(5);
   });
 
+  it('recreates the engine when the offscreen document goes away', async () => {
+    const offscreen = ext.browser.targets().find((t) => t.url().endsWith('/offscreen.html'));
+    expect(offscreen, 'offscreen document running').toBeTruthy();
+    await (await offscreen!.asPage()).close();
+    // The content script notices the missing engine and asks the service worker for a new one.
+    const back = await waitFor(async () => ext.browser.targets().some((t) => t.url().endsWith('/offscreen.html') && t !== offscreen), 20_000);
+    expect(back, 'a new offscreen document was created').toBe(true);
+    // Old labels may linger for a frame; require fresh results after the restart.
+    await new Promise((r) => setTimeout(r, 1000));
+    const resumed = await waitFor(async () => ((await withFaces(page)) === 5 ? 5 : 0), 30_000);
+    expect(resumed).toBe(5);
+  });
+
   it('keeps detecting and remembers the tab after the service worker is stopped', async () => {
     // As Chrome's extension docs do it: stop all service workers through a page's CDP session.
     const cdp = await page.createCDPSession();
