@@ -2,7 +2,7 @@ import http from 'node:http';
 import { readFile } from 'node:fs/promises';
 import path from 'node:path';
 
-const TYPES: Record<string, string> = { '.html': 'text/html', '.png': 'image/png', '.jpg': 'image/jpeg', '.js': 'text/javascript' };
+const TYPES: Record<string, string> = { '.html': 'text/html', '.png': 'image/png', '.jpg': 'image/jpeg', '.js': 'text/javascript', '.webm': 'video/webm' };
 
 /** Serves files from `roots` (first match wins) on an ephemeral loopback port. */
 export async function serveStatic(roots: string[]): Promise<{ origin: string; close: () => Promise<void> }> {
