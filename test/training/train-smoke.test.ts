@@ -1,0 +1,55 @@
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFile, mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { LABELS } from '../../src/core/labels';
+import { PROJECT_ROOT, TSX_BIN } from '../../src/node/paths';
+import { ferDir, ferSample } from '../helpers/fer';
+
+const trainDir = ferDir('train');
+const testDir = ferDir('test');
+const torch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
+if (!torch) console.warn('\n*** PyTorch (python3-torch) not installed: the training smoke test is SKIPPED. Run scripts/setup.sh. ***\n');
+
+/** Copies a class-stratified sample of a FER split into a temporary Kaggle-layout folder. */
+async function subset(from: string, n: number, to: string): Promise<void> {
+  for (const item of await ferSample(from, n)) {
+    await mkdir(path.join(to, item.label), { recursive: true });
+    await copyFile(item.file, path.join(to, item.label, path.basename(item.file)));
+  }
+}
+
+describe.skipIf(!trainDir || !testDir || !torch)('npm run train on a small subset', () => {
+  it('trains, exports a tfjs model that eval loads through --model, and resumes', async () => {
+    const tmp = await mkdtemp(path.join(os.tmpdir(), 'faceml-train-'));
+    await subset(trainDir!, 400, path.join(tmp, 'data/train'));
+    await subset(testDir!, 140, path.join(tmp, 'data/test'));
+    const out = path.join(tmp, 'model');
+    const run = path.join(tmp, 'run');
+    const train = () =>
+      execFileSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--epochs', '2', '--out', out, '--run', run], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: 'pipe' });
+    const first = train();
+    expect(first).toMatch(/exported epoch \d/);
+    expect(existsSync(path.join(out, 'model.json')) && existsSync(path.join(out, 'weights.bin'))).toBe(true);
+    const metadata = JSON.parse(await readFile(path.join(out, 'metadata.json'), 'utf8'));
+    expect(metadata.labels).toEqual([...LABELS]);
+    expect(metadata.training.epochs).toBe(2);
+    const log = (await readFile(path.join(out, 'training-log.jsonl'), 'utf8')).trim().split('\n');
+    expect(log).toHaveLength(2);
+
+    // Running the same command again resumes from the checkpoint: no epoch is trained twice.
+    const again = train();
+    expect(again).toMatch(/resuming .* at epoch 3\/2/);
+    expect((await readFile(path.join(run, 'log.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(2);
+
+    const evalOut = execFileSync(TSX_BIN, ['src/cli/eval.ts', '--data', path.join(tmp, 'data/test'), '--model', out, '--json'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    const report = JSON.parse(evalOut.trim().split('\n').at(-1)!);
+    expect(report.n).toBe(140);
+    expect(report.accuracy).toBeGreaterThanOrEqual(0);
+    expect(report.accuracy).toBeLessThanOrEqual(1);
+    expect(Object.keys(report.per_class)).toEqual([...LABELS]);
+    expect(report.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(140);
+  });
+});
