@@ -6,7 +6,7 @@ import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGray } from '../../src/core/image';
 import { composeScene } from '../../src/node/synthetic';
-import { launchWithExtension, waitFor, type ExtensionBrowser } from '../helpers/browser';
+import { launchWithExtension, outsideRequests, waitFor, type ExtensionBrowser } from '../helpers/browser';
 import { ferDir, ferSample } from '../helpers/fer';
 import { videoFromImage } from '../helpers/media';
 import { getPipeline } from '../helpers/pipeline';
@@ -67,5 +67,10 @@ describe.skipIf(!testDir)('extension in Chromium: camera (fake device)', () => {
     }, 60_000);
     expect(faces, 'faces labelled on the remote video').toBe(true);
     await page.close();
+  });
+
+  it('made no request beyond 127.0.0.1 and the extension itself', () => {
+    expect(ext.requests.length).toBeGreaterThan(0);
+    expect(outsideRequests(ext)).toEqual([]);
   });
 });

@@ -5,7 +5,7 @@ import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGray } from '../../src/core/image';
 import { composeScene } from '../../src/node/synthetic';
-import { launchWithExtension, waitFor, type ExtensionBrowser } from '../helpers/browser';
+import { launchWithExtension, outsideRequests, waitFor, type ExtensionBrowser } from '../helpers/browser';
 import { ferDir, ferSample } from '../helpers/fer';
 import { getPipeline } from '../helpers/pipeline';
 import { detectableFaces } from '../helpers/scenes';
@@ -81,5 +81,10 @@ describe.skipIf(!testDir)('extension in Chromium: "Analyze emotions in this imag
       return null;
     }, 10_000);
     expect(drawn).toEqual([1, 2]);
+  });
+
+  it('made no request beyond 127.0.0.1 and the extension itself', () => {
+    expect(ext.requests.length).toBeGreaterThan(0);
+    expect(outsideRequests(ext)).toEqual([]);
   });
 });

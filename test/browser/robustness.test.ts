@@ -6,7 +6,7 @@ import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGray } from '../../src/core/image';
 import { composeScene } from '../../src/node/synthetic';
-import { launchWithExtension, waitFor, type ExtensionBrowser } from '../helpers/browser';
+import { launchWithExtension, outsideRequests, waitFor, type ExtensionBrowser } from '../helpers/browser';
 import { ferDir, ferSample } from '../helpers/fer';
 import { getPipeline } from '../helpers/pipeline';
 import { detectableFaces } from '../helpers/scenes';
@@ -104,5 +104,10 @@ describe.skipIf(!testDir)('extension in Chromium: robustness', () => {
   it('cannot be driven by the page itself', async () => {
     const reachable = await page.evaluate(() => typeof (globalThis as { chrome?: { runtime?: { sendMessage?: unknown } } }).chrome?.runtime?.sendMessage);
     expect(reachable).toBe('undefined');
+  });
+
+  it('made no request beyond 127.0.0.1 and the extension itself', () => {
+    expect(ext.requests.length).toBeGreaterThan(0);
+    expect(outsideRequests(ext)).toEqual([]);
   });
 });

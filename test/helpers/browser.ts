@@ -61,3 +61,10 @@ export async function waitFor<T>(fn: () => Promise<T>, timeoutMs: number, interv
   }
   return value;
 }
+
+/** Requests that left the machine or the extension: must be none (privacy). */
+export function outsideRequests(ext: ExtensionBrowser): string[] {
+  return ext.requests.filter(
+    (u) => !/^https?:\/\/127\.0\.0\.1[:/]/.test(u) && !u.startsWith(`chrome-extension://${ext.extensionId}/`) && !/^(data|blob):/.test(u) && u !== 'about:blank',
+  );
+}
