@@ -49,7 +49,17 @@ export function startEngine(browser: Browser): void {
   })();
   pipelineReady.catch((err) => report({ state: 'error', progress: 0, detail: `${(err as FaceMLError).code ?? 'ERROR'}: ${(err as Error).message}` }));
 
-  const trackers = new Map<string, FaceTracker>();
+  /** One tracker per tab video; forgotten when the video goes away or after a minute unused. */
+  const trackers = new Map<string, { tracker: FaceTracker; used: number }>();
+  const TRACKER_IDLE_MS = 60_000;
+  const trackerFor = (key: string): FaceTracker => {
+    const now = Date.now();
+    for (const [k, t] of trackers) if (now - t.used > TRACKER_IDLE_MS) trackers.delete(k);
+    let entry = trackers.get(key);
+    if (!entry) trackers.set(key, (entry = { tracker: new FaceTracker(), used: now }));
+    entry.used = now;
+    return entry.tracker;
+  };
 
   /**
    * Decodes a frame (optionally a region of it), finds and classifies faces, and follows them
@@ -63,11 +73,7 @@ export function startEngine(browser: Browser): void {
     const image = crop ? cropRgba(decoded, crop) : decoded;
     const result = await pipeline.analyze(image);
     let followed = result.faces.map((f, i) => ({ ...f, faceId: i + 1 }));
-    if (trackerKey) {
-      let tracker = trackers.get(trackerKey);
-      if (!tracker) trackers.set(trackerKey, (tracker = new FaceTracker()));
-      followed = tracker.update(result.faces);
-    }
+    if (trackerKey) followed = trackerFor(trackerKey).update(result.faces);
     const faces = followed.map((f) => ({
       faceId: f.faceId,
       box: { x: f.box.x * scale, y: f.box.y * scale, width: f.box.width * scale, height: f.box.height * scale },

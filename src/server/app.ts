@@ -104,7 +104,7 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
     return body;
   });
 
-  /** Decodes and analyses one image on the model queue; `track` turns faces into tracked faces. */
+  /** Decodes and analyses one image on the model queue; with a stream id, faces are tracked and smoothed. */
   const predict = async (reply: FastifyReply, image: string, stream?: string) => {
     if (state.status === 'loading') return sendError(reply, 503, 'NOT_READY', 'model is still loading');
     if (state.status === 'error') return sendError(reply, 503, state.error.code, state.error.message);
