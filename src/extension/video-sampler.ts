@@ -79,7 +79,12 @@ export class VideoSampler {
         if (video.paused || video.ended || video.readyState < 2 || !video.videoWidth) continue;
         const rect = video.getBoundingClientRect();
         if (rect.width < 32 || rect.height < 32) continue;
-        await this.analyse(video);
+        try {
+          await this.analyse(video);
+        } catch (err) {
+          // One video's failure (a detached canvas, a page that broke the element) must not stop the rest.
+          console.warn('FaceML: frame skipped:', err);
+        }
       }
     }
     // Adaptive rate: never ask for more than the engine delivers.
