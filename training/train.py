@@ -32,17 +32,17 @@ def load_split(prefix):
     return torch.from_numpy(x), torch.from_numpy(y), meta
 
 
-def augment(x, gen):
+def augment(x, gen, strength=1.0):
     """Batch augmentation on already-preprocessed inputs (all ops are affine in pixel value, so
     they commute with the runtime's normalisation): flip, rotate, scale, shift, contrast and
     brightness jitter, random erasing."""
     b = x.shape[0]
     dev = x.device
-    angle = (torch.rand(b, generator=gen) * 2 - 1) * math.radians(15)
-    scale = 1 + (torch.rand(b, generator=gen) * 2 - 1) * 0.15
+    angle = (torch.rand(b, generator=gen) * 2 - 1) * math.radians(15) * strength
+    scale = 1 + (torch.rand(b, generator=gen) * 2 - 1) * 0.15 * strength
     flip = torch.where(torch.rand(b, generator=gen) < 0.5, -1.0, 1.0)
-    tx = (torch.rand(b, generator=gen) * 2 - 1) * 0.12
-    ty = (torch.rand(b, generator=gen) * 2 - 1) * 0.12
+    tx = (torch.rand(b, generator=gen) * 2 - 1) * 0.12 * strength
+    ty = (torch.rand(b, generator=gen) * 2 - 1) * 0.12 * strength
     cos, sin = torch.cos(angle) / scale, torch.sin(angle) / scale
     theta = torch.stack([
         torch.stack([cos * flip, -sin, tx], 1),
@@ -51,12 +51,12 @@ def augment(x, gen):
     grid = F.affine_grid(theta, x.shape, align_corners=False)
     x = F.grid_sample(x, grid, mode="bilinear", padding_mode="border", align_corners=False)
     mean = x.mean(dim=(1, 2, 3), keepdim=True)
-    contrast = (1 + (torch.rand(b, 1, 1, 1, generator=gen) * 2 - 1) * 0.3).to(dev)
-    bright = ((torch.rand(b, 1, 1, 1, generator=gen) * 2 - 1) * 0.1).to(dev)
+    contrast = (1 + (torch.rand(b, 1, 1, 1, generator=gen) * 2 - 1) * 0.3 * strength).to(dev)
+    bright = ((torch.rand(b, 1, 1, 1, generator=gen) * 2 - 1) * 0.1 * strength).to(dev)
     x = ((x - mean) * contrast + mean + bright).clamp(0, 1)
     # Random erasing: one rectangle in half of the images, filled with the image mean.
     s = x.shape[-1]
-    erase = torch.rand(b, generator=gen) < 0.5
+    erase = torch.rand(b, generator=gen) < 0.5 * strength
     for i in torch.nonzero(erase).flatten().tolist():
         area = float(torch.empty(1).uniform_(0.02, 0.15, generator=gen)) * s * s
         ratio = math.exp(float(torch.empty(1).uniform_(math.log(0.3), math.log(3.3), generator=gen)))
@@ -85,7 +85,12 @@ def evaluate(model, x, y, batch=512):
     return acc, recall, conf.tolist()
 
 
-def lr_at(step, total, warmup, peak):
+def lr_at(step, total, warmup, peak, restart_start=None, restart_total=0, restart_peak=0.0):
+    """Cosine schedule with linear warm-up, then optionally one warm restart (SGDR): after
+    `total` steps a second cosine from `restart_peak` down to 0 over `restart_total` steps."""
+    if restart_start is not None and step >= restart_start:
+        t = (step - restart_start) / max(1, restart_total)
+        return restart_peak * 0.5 * (1 + math.cos(math.pi * t))
     if step < warmup:
         return peak * (step + 1) / warmup
     t = (step - warmup) / max(1, total - warmup)
@@ -112,6 +117,11 @@ def main():
     ap.add_argument("--class-weight-power", type=float, default=0.5,
                     help="class weight = (n_max / n_class) ** power; 0 disables weighting")
     ap.add_argument("--ema", type=float, default=0.999)
+    ap.add_argument("--restart-epochs", type=int, default=0,
+                    help="after --epochs, train this many more with a warm restart of the cosine schedule")
+    ap.add_argument("--restart-lr", type=float, default=0.01)
+    ap.add_argument("--restart-augment", type=float, default=0.5,
+                    help="augmentation strength during the restart (the model underfits at full strength)")
     ap.add_argument("--seed", type=int, default=2013)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--max-train", type=int, default=0, help="use only the first N shuffled training samples (smoke runs)")
@@ -146,6 +156,7 @@ def main():
 
     steps_per_epoch = len(xtr) // args.batch
     total_steps = steps_per_epoch * args.epochs
+    all_epochs = args.epochs + args.restart_epochs
     warmup = steps_per_epoch * 2
     last_path, best_path = os.path.join(args.run, "last.pt"), os.path.join(args.run, "best.pt")
     log_path = os.path.join(args.run, "log.jsonl")
@@ -158,10 +169,11 @@ def main():
         ema.load_state_dict(ck["ema"])
         opt.load_state_dict(ck["opt"])
         start_epoch, best, train_seconds = ck["epoch"], ck["best"], ck["train_seconds"]
-        print(f"resuming {args.run} at epoch {start_epoch + 1}/{args.epochs} (best so far {best['accuracy']:.4f})", flush=True)
+        print(f"resuming {args.run} at epoch {start_epoch + 1}/{all_epochs} (best so far {best['accuracy']:.4f})", flush=True)
 
     if not args.export_only:
-        for epoch in range(start_epoch, args.epochs):
+        for epoch in range(start_epoch, all_epochs):
+            in_restart = epoch >= args.epochs
             t0 = time.time()
             gen = torch.Generator().manual_seed(args.seed * 1000 + epoch)  # per-epoch seed: resumable runs repeat exactly
             order = torch.randperm(len(xtr), generator=gen)
@@ -169,9 +181,10 @@ def main():
             loss_sum, correct = 0.0, 0
             for s in range(steps_per_epoch):
                 idx = order[s * args.batch:(s + 1) * args.batch]
-                xb = augment(xtr[idx], gen).contiguous(memory_format=torch.channels_last)
+                xb = augment(xtr[idx], gen, args.restart_augment if in_restart else 1.0).contiguous(memory_format=torch.channels_last)
                 yb = ytr[idx]
-                lr = lr_at(epoch * steps_per_epoch + s, total_steps, warmup, args.lr)
+                lr = lr_at(epoch * steps_per_epoch + s, total_steps, warmup, args.lr,
+                           total_steps, steps_per_epoch * args.restart_epochs, args.restart_lr)
                 for gparam in opt.param_groups:
                     gparam["lr"] = lr
                 out = model(xb)
@@ -214,7 +227,7 @@ def main():
         "training": {
             "data": meta_tr["source"],
             "samples": int(len(xtr)),
-            "epochs": args.epochs,
+            "epochs": all_epochs,
             "best_epoch": ck["best"]["epoch"],
             "validation": meta_va["source"],
             "validation_accuracy_pytorch_fp32": round(ck["best"]["accuracy"], 4),

@@ -1,6 +1,6 @@
 /**
- * npm run train -- --data <dir> [--val <dir>] [--epochs N] [--out public/models/emotion]
- *                  [--run training/runs/emotion] [--max-train N] [--threads N]
+ * npm run train -- --data <dir> [--val <dir>] [--epochs N] [--restart-epochs N] [--restart-lr X]
+ *                  [--out public/models/emotion] [--run training/runs/emotion] [--max-train N] [--threads N]
  *
  * Reproduces the shipped model from a Kaggle-layout FER folder:
  *  1. prepares train/validation tensors with the runtime's own preprocessing (prepare-data.ts),
@@ -22,6 +22,9 @@ const { values } = parseArgs({
     data: { type: 'string' },
     val: { type: 'string' },
     epochs: { type: 'string', default: '60' },
+    // The shipped model: 60 epochs of cosine schedule, then a 20-epoch warm restart with lighter augmentation.
+    'restart-epochs': { type: 'string', default: '20' },
+    'restart-lr': { type: 'string', default: '0.01' },
     out: { type: 'string', default: 'public/models/emotion' },
     run: { type: 'string', default: 'training/runs/emotion' },
     'max-train': { type: 'string', default: '0' },
@@ -72,6 +75,7 @@ const args = [
   '--train', trainPrefix, '--val', valPrefix,
   '--run', path.resolve(values.run), '--out', path.resolve(values.out),
   '--epochs', values.epochs, '--max-train', values['max-train'],
+  '--restart-epochs', values['restart-epochs'], '--restart-lr', values['restart-lr'],
 ];
 if (values.threads) args.push('--threads', values.threads);
 run(python, args);

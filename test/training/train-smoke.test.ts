@@ -22,27 +22,27 @@ async function subset(from: string, n: number, to: string): Promise<void> {
 }
 
 describe.skipIf(!trainDir || !testDir || !torch)('npm run train on a small subset', () => {
-  it('trains, exports a tfjs model that eval loads through --model, and resumes', async () => {
+  it('trains (with a warm restart), exports a tfjs model that eval loads through --model, and resumes', async () => {
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'faceml-train-'));
     await subset(trainDir!, 400, path.join(tmp, 'data/train'));
     await subset(testDir!, 140, path.join(tmp, 'data/test'));
     const out = path.join(tmp, 'model');
     const run = path.join(tmp, 'run');
     const train = () =>
-      execFileSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--epochs', '2', '--out', out, '--run', run], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: 'pipe' });
+      execFileSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--epochs', '2', '--restart-epochs', '1', '--out', out, '--run', run], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: 'pipe' });
     const first = train();
     expect(first).toMatch(/exported epoch \d/);
     expect(existsSync(path.join(out, 'model.json')) && existsSync(path.join(out, 'weights.bin'))).toBe(true);
     const metadata = JSON.parse(await readFile(path.join(out, 'metadata.json'), 'utf8'));
     expect(metadata.labels).toEqual([...LABELS]);
-    expect(metadata.training.epochs).toBe(2);
+    expect(metadata.training.epochs).toBe(3);
     const log = (await readFile(path.join(out, 'training-log.jsonl'), 'utf8')).trim().split('\n');
-    expect(log).toHaveLength(2);
+    expect(log).toHaveLength(3);
 
     // Running the same command again resumes from the checkpoint: no epoch is trained twice.
     const again = train();
-    expect(again).toMatch(/resuming .* at epoch 3\/2/);
-    expect((await readFile(path.join(run, 'log.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(2);
+    expect(again).toMatch(/resuming .* at epoch 4\/3/);
+    expect((await readFile(path.join(run, 'log.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(3);
 
     const evalOut = execFileSync(TSX_BIN, ['src/cli/eval.ts', '--data', path.join(tmp, 'data/test'), '--model', out, '--json'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
     const report = JSON.parse(evalOut.trim().split('\n').at(-1)!);
