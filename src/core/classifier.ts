@@ -1,10 +1,7 @@
 import { FaceMLError } from './errors';
 import { LABELS } from './labels';
 import { INPUT_SIZE } from './preprocess';
-import spec from './spec.json';
 
-/** Whether faces are also classified mirrored (spec.json: part of the shared preprocessing). */
-const TEST_TIME_FLIP: boolean = spec.input.testTimeFlip;
 import { tf } from './tf-backend';
 
 /** What a model's metadata.json (written by training) declares. */
@@ -52,11 +49,7 @@ export class EmotionClassifier {
     if (inputs.length < count * plane) throw new FaceMLError('INVALID_ARGUMENT', `classify: ${count} faces need ${count * plane} values, got ${inputs.length}`);
     const output = tf.tidy(() => {
       const x = tf.tensor4d(inputs.subarray(0, count * plane), [count, INPUT_SIZE, INPUT_SIZE, 1]);
-      if (!TEST_TIME_FLIP) return this.model.predict(x) as tf.Tensor;
-      // Test-time augmentation: average the scores of each face and its mirror image.
-      const both = this.model.predict(tf.concat([x, tf.reverse(x, 2)], 0)) as tf.Tensor;
-      const [plain, mirrored] = tf.split(both, 2, 0);
-      return tf.div(tf.add(plain, mirrored), 2);
+      return this.model.predict(x) as tf.Tensor;
     });
     let values: Float32Array;
     try {
