@@ -1,20 +1,22 @@
 import { describe, expect, it } from 'vitest';
 import { LABELS } from '../../src/core/labels';
 import { evaluateDataset, formatReport } from '../../src/eval/evaluate';
-import { ferDir, ferSample } from '../helpers/fer';
+import { listDataset } from '../../src/node/dataset';
+import { ferDir } from '../helpers/fer';
 import { getPipeline } from '../helpers/pipeline';
 
 const testDir = ferDir('test');
-const SAMPLE = 800;
+// The whole PublicTest folder (3,589 images, ~30 s): no sampling noise in the figure it checks.
+const MIN_ACCURACY = 0.68;
 
 describe.skipIf(!testDir)('the shipped model on FER-2013 PublicTest', () => {
-  it(`reaches >= 68% on a fixed sample of ${SAMPLE} images, recalling every class`, async () => {
+  it(`reaches >= ${MIN_ACCURACY * 100}% on all of PublicTest, recalling every class`, async () => {
     const pipeline = await getPipeline();
-    const items = await ferSample(testDir!, SAMPLE);
+    const items = await listDataset(testDir!);
     const report = await evaluateDataset(pipeline, items);
     console.log(formatReport(report));
-    expect(report.n).toBe(SAMPLE);
-    expect(report.accuracy).toBeGreaterThanOrEqual(0.68);
+    expect(report.n).toBeGreaterThanOrEqual(700);
+    expect(report.accuracy).toBeGreaterThanOrEqual(MIN_ACCURACY);
     for (const label of LABELS) expect(report.per_class[label], label).toBeGreaterThan(0.3);
   });
 });
