@@ -71,7 +71,7 @@ describe.skipIf(!testDir)('REST API', () => {
 
   it('POST /predict_emotion_stream keeps face ids stable and smooths labels', async () => {
     // Two faces the model labels differently at the same place: face A with a one-frame glimpse
-    // of face B every fourth frame (A A A B ...). Raw labels flip 6 times in 12 frames; smoothed
+    // of face B every fourth frame (A A A B ...). Raw labels flip 5 times in 12 frames; smoothed
     // labels must hold A through the odd frames, and the face keeps one id.
     const pipeline = await getPipeline();
     const candidates = await ferSample(testDir!, 120);
@@ -107,9 +107,9 @@ describe.skipIf(!testDir)('REST API', () => {
     const flipsOf = (ls: string[]) => ls.slice(1).filter((l, i) => l !== ls[i]).length;
     const raw: string[] = [];
     for (const frame of frames) raw.push((await server.post('/predict_emotion', { image: dataUrl(frame) })).json.faces[0].emotion);
-    expect(flipsOf(raw), 'unsmoothed labels flip at every glimpse of face B').toBe(6);
+    expect(flipsOf(raw), 'unsmoothed labels flip at every glimpse of face B').toBe(5);
     const flips = flipsOf(labels);
-    console.log(`stream: raw labels flip 6 times in 12 frames, smoothed labels flip ${flips} times (${labels.join(' ')})`);
+    console.log(`stream: raw labels flip 5 times in 12 frames, smoothed labels flip ${flips} times (${labels.join(' ')})`);
     expect(ids.size).toBe(1);
     expect(flips).toBeLessThanOrEqual(1);
     expect(labels.filter((l) => l === a!.emotion).length).toBeGreaterThanOrEqual(11);
