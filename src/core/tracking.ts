@@ -21,7 +21,7 @@ export interface TrackerOptions {
 
 export const DEFAULT_TRACKER_OPTIONS: Readonly<TrackerOptions> = Object.freeze({
   minIou: 0.3,
-  smoothing: 0.6,
+  smoothing: 0.75,
   maxMissedFrames: 5,
 });
 
