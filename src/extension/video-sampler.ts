@@ -120,20 +120,25 @@ export class VideoSampler {
       return this.analyseByCapture(video, tracked);
     }
     const request: AnalyzeFrameRequest = { type: 'faceml/analyze-frame', videoId: tracked.id, frame, scale };
-    let response: AnalyzeFrameResponse | undefined;
-    try {
-      response = await this.browser.runtime.sendMessage(request);
-    } catch (err) {
-      response = { ok: false, error: { code: 'ENGINE_UNAVAILABLE', message: (err as Error).message } };
-    }
-    if (response === undefined || (!response.ok && response.error.code === 'ENGINE_UNAVAILABLE')) {
+    let response = await this.ask(request);
+    if (!response.ok && response.error.code === 'ENGINE_UNAVAILABLE') {
       // Nobody analysed the frame: the engine is gone (crashed or closed). Ask for a new one.
       response = { ok: false, error: { code: 'ENGINE_UNAVAILABLE', message: 'restarting the detection engine...' } };
       await this.browser.runtime.sendMessage({ type: 'faceml/ensure-engine' }).catch(() => {});
     }
     if (!this.running || !this.videos.has(video)) return;
-    if (response?.ok) tracked.overlay.show(response.faces, video.videoWidth, video.videoHeight);
-    else tracked.overlay.showNotice(`FaceML: ${response?.error.message ?? 'no answer from the engine'}`);
+    if (response.ok) tracked.overlay.show(response.faces, video.videoWidth, video.videoHeight);
+    else tracked.overlay.showNotice(`FaceML: ${response.error.message}`);
+  }
+
+  /** Sends a request for analysis; no answer or a failed send becomes an ENGINE_UNAVAILABLE result. */
+  private async ask(request: AnalyzeFrameRequest | AnalyzeCaptureRequest): Promise<AnalyzeFrameResponse> {
+    try {
+      const response: AnalyzeFrameResponse | undefined = await this.browser.runtime.sendMessage(request);
+      return response ?? { ok: false, error: { code: 'ENGINE_UNAVAILABLE', message: 'no answer from the engine' } };
+    } catch (err) {
+      return { ok: false, error: { code: 'ENGINE_UNAVAILABLE', message: (err as Error).message } };
+    }
   }
 
   /** Analyses the on-screen part of a video from a tab capture (at most ~2 per second). */
@@ -158,17 +163,15 @@ export class VideoSampler {
     tracked.overlay.setHidden(true);
     await nextFrame();
     await nextFrame();
-    let response: AnalyzeFrameResponse | undefined;
+    let response: AnalyzeFrameResponse;
     try {
-      response = await this.browser.runtime.sendMessage(request);
-    } catch (err) {
-      response = { ok: false, error: { code: 'ENGINE_UNAVAILABLE', message: (err as Error).message } };
+      response = await this.ask(request);
     } finally {
       tracked.overlay.setHidden(false);
     }
     if (!this.running || !this.videos.has(video)) return;
-    if (!response?.ok) {
-      tracked.overlay.showNotice(`FaceML: ${response?.error.message ?? 'no answer from the engine'}`);
+    if (!response.ok) {
+      tracked.overlay.showNotice(`FaceML: ${response.error.message}`);
       return;
     }
     // Capture pixels of the visible part -> CSS pixels of the whole picture.
