@@ -55,7 +55,6 @@ export async function evaluateDataset(pipeline: EmotionPipeline, items: DatasetI
   let classifyMs = 0;
   let faces = 0;
   let found = 0;
-  let correctDetected = 0;
   let correct = 0;
   for (const [i, item] of items.entries()) {
     let image;
@@ -76,8 +75,7 @@ export async function evaluateDataset(pipeline: EmotionPipeline, items: DatasetI
     const predicted = face ? LABELS.indexOf(face.emotion) : -1;
     if (predicted >= 0) confusion[item.labelIndex][predicted]++;
     if (predicted === item.labelIndex) {
-      correct++;
-      correctDetected++;
+      correct++; // only found faces can be right, so this also counts correct detections
     }
     options.onProgress?.(i + 1, items.length);
   }
@@ -96,7 +94,7 @@ export async function evaluateDataset(pipeline: EmotionPipeline, items: DatasetI
   if (options.detect) {
     report.faces_found = found;
     report.detection_rate = round(found / items.length);
-    report.accuracy_detected = round(found ? correctDetected / found : 0);
+    report.accuracy_detected = round(found ? correct / found : 0);
   }
   return report;
 }
