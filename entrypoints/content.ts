@@ -1,6 +1,7 @@
 import { browser } from 'wxt/browser';
 import { defineContentScript } from 'wxt/utils/define-content-script';
-import { isShowImageResult } from '../src/extension/messages';
+import { isLiveRequest, isShowImageResult } from '../src/extension/messages';
+import { followSettings } from '../src/extension/settings-client';
 import { MediaOverlay } from '../src/extension/overlay';
 import { VideoSampler } from '../src/extension/video-sampler';
 
@@ -14,16 +15,26 @@ export default defineContentScript({
   main() {
     const g = globalThis as { __faceml?: VideoSampler; __facemlImages?: Map<HTMLImageElement, MediaOverlay> };
     if (g.__faceml) return;
-    const sampler = new VideoSampler(browser);
-    g.__faceml = sampler;
     // Results of "Analyze emotions in this image", kept aligned on scroll and resize.
     const images = new Map<HTMLImageElement, MediaOverlay>();
     g.__facemlImages = images;
+    const sampler = new VideoSampler(browser);
+    g.__faceml = sampler;
+    followSettings(browser, (settings) => {
+      sampler.applySettings(settings);
+      for (const overlay of images.values()) overlay.setLook({ style: settings.overlayStyle, confidenceThreshold: settings.confidenceThreshold });
+    });
+    // Leaving the page: send the last seconds to history.
+    addEventListener('pagehide', () => void sampler.flushHistory(true));
     const realign = () => images.forEach((overlay) => overlay.render());
     addEventListener('scroll', realign, { passive: true, capture: true });
     addEventListener('resize', realign, { passive: true });
-    browser.runtime.onMessage.addListener((message: unknown, sender) => {
+    browser.runtime.onMessage.addListener((message: unknown, sender, sendResponse: (r: unknown) => void) => {
       if (sender.id !== browser.runtime.id) return undefined;
+      if (isLiveRequest(message)) {
+        sendResponse(sampler.live());
+        return undefined;
+      }
       const m = message as { type?: string; enabled?: boolean };
       if (isShowImageResult(message)) {
         const img = [...document.images].find((i) => i.currentSrc === message.srcUrl || i.src === message.srcUrl);

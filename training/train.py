@@ -85,12 +85,35 @@ def evaluate(model, x, y, batch=512):
     return acc, recall, conf.tolist()
 
 
-def lr_at(step, total, warmup, peak, restart_start=None, restart_total=0, restart_peak=0.0):
-    """Cosine schedule with linear warm-up, then optionally one warm restart (SGDR): after
-    `total` steps a second cosine from `restart_peak` down to 0 over `restart_total` steps."""
-    if restart_start is not None and step >= restart_start:
-        t = (step - restart_start) / max(1, restart_total)
-        return restart_peak * 0.5 * (1 + math.cos(math.pi * t))
+def parse_cycles(epochs, lrs, augments):
+    """--restart-epochs/--restart-lr/--restart-augment take comma lists, one entry per warm
+    restart; a single lr or augment value applies to every restart."""
+    ep = [int(v) for v in str(epochs).split(",") if v.strip() and int(v) > 0]
+    lr = [float(v) for v in str(lrs).split(",")]
+    au = [float(v) for v in str(augments).split(",")]
+    pick = lambda vals, i: vals[i] if i < len(vals) else vals[-1]
+    return [{"epochs": e, "lr": pick(lr, i), "augment": pick(au, i)} for i, e in enumerate(ep)]
+
+
+def cycle_at(epoch, first_epochs, cycles):
+    """Which warm-restart cycle an epoch belongs to: (index, first epoch of it), or None in the
+    first cosine."""
+    start = first_epochs
+    for i, c in enumerate(cycles):
+        if epoch < start + c["epochs"]:
+            return (i, start) if epoch >= first_epochs else None
+        start += c["epochs"]
+    return None
+
+
+def lr_at(step, total, warmup, peak, steps_per_epoch=1, first_epochs=0, cycles=()):
+    """Cosine schedule with linear warm-up, then warm restarts (SGDR): each cycle is a further
+    cosine from its own peak down to 0."""
+    cyc = cycle_at(step // max(1, steps_per_epoch), first_epochs, cycles) if step >= total else None
+    if cyc is not None:
+        i, start_epoch = cyc
+        t = (step - start_epoch * steps_per_epoch) / max(1, cycles[i]["epochs"] * steps_per_epoch)
+        return cycles[i]["lr"] * 0.5 * (1 + math.cos(math.pi * t))
     if step < warmup:
         return peak * (step + 1) / warmup
     t = (step - warmup) / max(1, total - warmup)
@@ -117,11 +140,11 @@ def main():
     ap.add_argument("--class-weight-power", type=float, default=0.5,
                     help="class weight = (n_max / n_class) ** power; 0 disables weighting")
     ap.add_argument("--ema", type=float, default=0.999)
-    ap.add_argument("--restart-epochs", type=int, default=0,
-                    help="after --epochs, train this many more with a warm restart of the cosine schedule")
-    ap.add_argument("--restart-lr", type=float, default=0.01)
-    ap.add_argument("--restart-augment", type=float, default=0.5,
-                    help="augmentation strength during the restart (the model underfits at full strength)")
+    ap.add_argument("--restart-epochs", default="0",
+                    help="after --epochs, warm restarts of the cosine schedule: epochs per restart, comma-separated")
+    ap.add_argument("--restart-lr", default="0.01", help="peak learning rate per restart (comma list)")
+    ap.add_argument("--restart-augment", default="0.5",
+                    help="augmentation strength per restart, comma list (the model underfits at full strength)")
     ap.add_argument("--seed", type=int, default=2013)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--max-train", type=int, default=0, help="use only the first N shuffled training samples (smoke runs)")
@@ -156,7 +179,8 @@ def main():
 
     steps_per_epoch = len(xtr) // args.batch
     total_steps = steps_per_epoch * args.epochs
-    all_epochs = args.epochs + args.restart_epochs
+    cycles = parse_cycles(args.restart_epochs, args.restart_lr, args.restart_augment)
+    all_epochs = args.epochs + sum(c["epochs"] for c in cycles)
     warmup = steps_per_epoch * 2
     last_path, best_path = os.path.join(args.run, "last.pt"), os.path.join(args.run, "best.pt")
     log_path = os.path.join(args.run, "log.jsonl")
@@ -173,7 +197,8 @@ def main():
 
     if not args.export_only:
         for epoch in range(start_epoch, all_epochs):
-            in_restart = epoch >= args.epochs
+            cyc = cycle_at(epoch, args.epochs, cycles)
+            strength = cycles[cyc[0]]["augment"] if cyc else 1.0
             t0 = time.time()
             gen = torch.Generator().manual_seed(args.seed * 1000 + epoch)  # per-epoch seed: resumable runs repeat exactly
             order = torch.randperm(len(xtr), generator=gen)
@@ -181,10 +206,10 @@ def main():
             loss_sum, correct = 0.0, 0
             for s in range(steps_per_epoch):
                 idx = order[s * args.batch:(s + 1) * args.batch]
-                xb = augment(xtr[idx], gen, args.restart_augment if in_restart else 1.0).contiguous(memory_format=torch.channels_last)
+                xb = augment(xtr[idx], gen, strength).contiguous(memory_format=torch.channels_last)
                 yb = ytr[idx]
                 lr = lr_at(epoch * steps_per_epoch + s, total_steps, warmup, args.lr,
-                           total_steps, steps_per_epoch * args.restart_epochs, args.restart_lr)
+                           steps_per_epoch, args.epochs, cycles)
                 for gparam in opt.param_groups:
                     gparam["lr"] = lr
                 out = model(xb)

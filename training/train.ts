@@ -1,5 +1,6 @@
 /**
- * npm run train -- --data <dir> [--val <dir>] [--epochs N] [--restart-epochs N] [--restart-lr X]
+ * npm run train -- --data <dir> [--val <dir>] [--epochs N] [--restart-epochs N,N] [--restart-lr X,X]
+ *                  [--restart-augment S,S]
  *                  [--out public/models/emotion] [--run training/runs/emotion] [--max-train N] [--threads N]
  *
  * Reproduces the shipped model from a Kaggle-layout FER folder:
@@ -22,9 +23,11 @@ const { values } = parseArgs({
     data: { type: 'string' },
     val: { type: 'string' },
     epochs: { type: 'string', default: '60' },
-    // The shipped model: 60 epochs of cosine schedule, then a 20-epoch warm restart with lighter augmentation.
-    'restart-epochs': { type: 'string', default: '20' },
-    'restart-lr': { type: 'string', default: '0.01' },
+    // The shipped model: 60 epochs of cosine schedule, then warm restarts (one per comma-separated
+    // entry) with lighter augmentation: the net underfits at full augmentation strength.
+    'restart-epochs': { type: 'string', default: '20,30' },
+    'restart-lr': { type: 'string', default: '0.01,0.008' },
+    'restart-augment': { type: 'string', default: '0.5,0.3' },
     out: { type: 'string', default: 'public/models/emotion' },
     run: { type: 'string', default: 'training/runs/emotion' },
     'max-train': { type: 'string', default: '0' },
@@ -76,6 +79,7 @@ const args = [
   '--run', path.resolve(values.run), '--out', path.resolve(values.out),
   '--epochs', values.epochs, '--max-train', values['max-train'],
   '--restart-epochs', values['restart-epochs'], '--restart-lr', values['restart-lr'],
+  '--restart-augment', values['restart-augment'],
 ];
 if (values.threads) args.push('--threads', values.threads);
 run(python, args);

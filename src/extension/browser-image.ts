@@ -31,3 +31,17 @@ export async function decodeInBrowser(source: string | Blob, maxPixels?: number)
     bitmap.close();
   }
 }
+
+/** A small JPEG data URL of an image (history thumbnails, only when the user opted in). */
+export async function thumbnailOf(image: RgbaImage, maxSide = 96): Promise<string> {
+  const scale = Math.min(1, maxSide / Math.max(image.width, image.height));
+  const full = new OffscreenCanvas(image.width, image.height);
+  full.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(image.data), image.width, image.height), 0, 0);
+  const small = new OffscreenCanvas(Math.max(1, Math.round(image.width * scale)), Math.max(1, Math.round(image.height * scale)));
+  small.getContext('2d')!.drawImage(full, 0, 0, small.width, small.height);
+  const blob = await small.convertToBlob({ type: 'image/jpeg', quality: 0.7 });
+  const bytes = new Uint8Array(await blob.arrayBuffer());
+  let binary = '';
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return `data:image/jpeg;base64,${btoa(binary)}`;
+}

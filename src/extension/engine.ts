@@ -4,7 +4,7 @@ import { FaceMLError } from '../core/errors';
 import { EmotionPipeline } from '../core/pipeline';
 import { initTensorflow, tf } from '../core/tf-backend';
 import { FaceTracker } from '../core/tracking';
-import { decodeInBrowser } from './browser-image';
+import { decodeInBrowser, thumbnailOf } from './browser-image';
 import { cropRgba, type Box } from '../core/image';
 import {
   isAnalyzeFrameRequest,
@@ -12,6 +12,7 @@ import {
   isAnalyzeScreenshotRequest,
   isVideoRemoved,
   type AnalyzeFrameResponse,
+  type FrameOptions,
   type OffscreenStatus,
 } from './messages';
 import { SandboxDetector } from './sandbox-detector';
@@ -50,13 +51,14 @@ export function startEngine(browser: Browser): void {
   pipelineReady.catch((err) => report({ state: 'error', progress: 0, detail: `${(err as FaceMLError).code ?? 'ERROR'}: ${(err as Error).message}` }));
 
   /** One tracker per tab video; forgotten when the video goes away or after a minute unused. */
-  const trackers = new Map<string, { tracker: FaceTracker; used: number }>();
+  const trackers = new Map<string, { tracker: FaceTracker; used: number; smoothing: number | undefined }>();
   const TRACKER_IDLE_MS = 60_000;
-  const trackerFor = (key: string): FaceTracker => {
+  const trackerFor = (key: string, smoothing: number | undefined): FaceTracker => {
     const now = Date.now();
     for (const [k, t] of trackers) if (now - t.used > TRACKER_IDLE_MS) trackers.delete(k);
     let entry = trackers.get(key);
-    if (!entry) trackers.set(key, (entry = { tracker: new FaceTracker(), used: now }));
+    // A changed smoothing setting starts a new tracker (face ids restart; rare, user-initiated).
+    if (!entry || entry.smoothing !== smoothing) trackers.set(key, (entry = { tracker: new FaceTracker(smoothing === undefined ? {} : { smoothing }), used: now, smoothing }));
     entry.used = now;
     return entry.tracker;
   };
@@ -66,14 +68,22 @@ export function startEngine(browser: Browser): void {
    * with the tracker of that tab's video (null: a still image, no tracking). Boxes come back
    * multiplied by `scale`.
    */
-  async function analyze(frame: string, trackerKey: string | null, scale: number, crop?: Box): Promise<AnalyzeFrameResponse> {
+  async function analyze(
+    frame: string,
+    trackerKey: string | null,
+    scale: number,
+    crop?: Box,
+    options: FrameOptions = {},
+    thumbnail = false,
+  ): Promise<AnalyzeFrameResponse> {
     const t0 = performance.now();
     const pipeline = await pipelineReady;
     const decoded = await decodeInBrowser(frame);
     const image = crop ? cropRgba(decoded, crop) : decoded;
-    const result = await pipeline.analyze(image);
+    const detector = options.minFaceSize ? { minFaceSize: options.minFaceSize } : undefined;
+    const result = await pipeline.analyze(image, { detector });
     let followed = result.faces.map((f, i) => ({ ...f, faceId: i + 1 }));
-    if (trackerKey) followed = trackerFor(trackerKey).update(result.faces);
+    if (trackerKey) followed = trackerFor(trackerKey, options.smoothing).update(result.faces);
     const faces = followed.map((f) => ({
       faceId: f.faceId,
       box: { x: f.box.x * scale, y: f.box.y * scale, width: f.box.width * scale, height: f.box.height * scale },
@@ -81,7 +91,14 @@ export function startEngine(browser: Browser): void {
       confidence: f.confidence,
       scores: f.scores,
     }));
-    return { ok: true, faces, width: image.width * scale, height: image.height * scale, ms: performance.now() - t0 };
+    return {
+      ok: true,
+      faces,
+      width: image.width * scale,
+      height: image.height * scale,
+      ms: performance.now() - t0,
+      ...(thumbnail ? { thumbnail: await thumbnailOf(image) } : {}),
+    };
   }
 
   const answer = (work: Promise<AnalyzeFrameResponse>, sendResponse: (r: unknown) => void) =>
@@ -103,12 +120,12 @@ export function startEngine(browser: Browser): void {
     }
     if (isAnalyzeImageRequest(message) && !sender.tab) {
       // From the service worker: "Analyze emotions in this image".
-      answer(analyze(message.frame, null, 1, message.crop), sendResponse);
+      answer(analyze(message.frame, null, 1, message.crop, {}, message.thumbnail === true), sendResponse);
       return true;
     }
     if (isAnalyzeScreenshotRequest(message) && !sender.tab) {
       // From the service worker: a tab capture for a video whose pixels the page cannot read.
-      answer(analyze(message.frame, `${message.tabId}:${message.videoId}`, 1, message.crop), sendResponse);
+      answer(analyze(message.frame, `${message.tabId}:${message.videoId}`, 1, message.crop, message.options), sendResponse);
       return true;
     }
     if (!isAnalyzeFrameRequest(message)) return undefined;
@@ -117,7 +134,7 @@ export function startEngine(browser: Browser): void {
       sendResponse({ ok: false, error: { code: 'INVALID_ARGUMENT', message: 'frames must come from a tab' } });
       return undefined;
     }
-    answer(analyze(message.frame, `${tabId}:${message.videoId}`, message.scale), sendResponse);
+    answer(analyze(message.frame, `${tabId}:${message.videoId}`, message.scale, undefined, message.options), sendResponse);
     return true; // answer asynchronously
   });
 }

@@ -1,7 +1,8 @@
 import type { WxtBrowser as Browser } from 'wxt/browser';
 import type { Box } from '../core/image';
 import { sendToEngine } from './engine-client';
-import { displayUrl, type HistoryStore } from './history';
+import { displayUrl, type HistoryStore } from '../storage/history';
+import { loadSettings } from '../storage/settings';
 import type { AnalyzeFrameResponse, AnalyzeImageRequest, ShowImageResult } from './messages';
 
 const MAX_IMAGE_BYTES = 25 * 1024 * 1024;
@@ -52,12 +53,13 @@ export function createImageAnalysis(browser: Browser, ensureOffscreen: () => Pro
       return { ok: false, error: { code: 'INVALID_ARGUMENT', message: 'no image to analyse' } };
     }
     await ensureOffscreen();
+    const { saveThumbnails } = await loadSettings(browser.storage.local);
     let request: AnalyzeImageRequest;
     let width: number | undefined;
     let height: number | undefined;
     let via: 'fetch' | 'capture' = 'fetch';
     try {
-      request = { type: 'faceml/analyze-image', frame: await fetchImage(info.srcUrl) };
+      request = { type: 'faceml/analyze-image', frame: await fetchImage(info.srcUrl), thumbnail: saveThumbnails };
     } catch {
       via = 'capture';
       const [located] = await browser.scripting.executeScript({ target: { tabId: tab.id }, func: locateImage, args: [info.srcUrl] });
@@ -65,7 +67,12 @@ export function createImageAnalysis(browser: Browser, ensureOffscreen: () => Pro
       if (!where) return { ok: false, error: { code: 'IMAGE_UNAVAILABLE', message: 'the image could not be read or found on the page' } };
       const frame = await browser.tabs.captureVisibleTab(tab.windowId, { format: 'png' });
       const { rect, dpr } = where;
-      request = { type: 'faceml/analyze-image', frame, crop: { x: rect.x * dpr, y: rect.y * dpr, width: rect.width * dpr, height: rect.height * dpr } };
+      request = {
+        type: 'faceml/analyze-image',
+        frame,
+        crop: { x: rect.x * dpr, y: rect.y * dpr, width: rect.width * dpr, height: rect.height * dpr },
+        thumbnail: saveThumbnails,
+      };
       width = rect.width * dpr;
       height = rect.height * dpr;
     }
@@ -79,6 +86,7 @@ export function createImageAnalysis(browser: Browser, ensureOffscreen: () => Pro
       width: result.width,
       height: result.height,
       faces: result.faces.map(({ box, emotion, confidence, scores }) => ({ box, emotion, confidence, scores })),
+      ...(saveThumbnails && result.thumbnail ? { thumbnail: result.thumbnail } : {}),
     });
     // A capture is in screen pixels of the visible part; a fetched image in its own pixels.
     const show: ShowImageResult = { type: 'faceml/show-image-result', srcUrl: info.srcUrl, faces: result.faces, width: width ?? result.width, height: height ?? result.height };

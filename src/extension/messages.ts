@@ -1,6 +1,7 @@
 import type { Box } from '../core/image';
 import type { DetectorOptions } from '../core/detector';
 import type { Emotion, EmotionScores } from '../core/labels';
+import { isSampleRow, type SampleRow } from '../storage/schema';
 
 /**
  * Runtime messages between the extension's contexts. Chrome serialises them like JSON, so
@@ -15,6 +16,16 @@ export interface AnalyzeFrameRequest {
   frame: string;
   /** Scale from frame pixels back to the video's intrinsic pixels. */
   scale: number;
+  /** From the user's settings. */
+  options?: FrameOptions;
+}
+
+/** Per-request analysis settings (the engine cannot read extension storage itself). */
+export interface FrameOptions {
+  /** Smallest face to look for, in pixels of the sent frame. */
+  minFaceSize?: number;
+  /** Tracker smoothing, 0..0.95. */
+  smoothing?: number;
 }
 
 /**
@@ -26,6 +37,7 @@ export interface AnalyzeCaptureRequest {
   videoId: string;
   rect: Box;
   devicePixelRatio: number;
+  options?: FrameOptions;
 }
 
 /** Service worker -> offscreen document: a tab screenshot and the region to analyse in it. */
@@ -36,6 +48,7 @@ export interface AnalyzeScreenshotRequest {
   frame: string;
   /** Region in screenshot pixels. */
   crop: Box;
+  options?: FrameOptions;
 }
 
 /** Service worker -> offscreen document: one still image (optionally a region of it). */
@@ -43,6 +56,8 @@ export interface AnalyzeImageRequest {
   type: 'faceml/analyze-image';
   frame: string;
   crop?: Box;
+  /** Also return a small JPEG thumbnail (the user opted in to thumbnails in history). */
+  thumbnail?: boolean;
 }
 
 /** Service worker -> content script: draw an image's result over it. */
@@ -63,7 +78,7 @@ export interface FrameFace {
 }
 
 export type AnalyzeFrameResponse =
-  | { ok: true; faces: FrameFace[]; width: number; height: number; ms: number }
+  | { ok: true; faces: FrameFace[]; width: number; height: number; ms: number; thumbnail?: string }
   | { ok: false; error: { code: string; message: string } };
 
 export interface OffscreenStatus {
@@ -91,10 +106,52 @@ export interface VideoRemoved {
 
 export type DetectorSettings = Partial<DetectorOptions>;
 
+/**
+ * Content script / webcam page -> service worker: finished seconds of a detection session, for
+ * history. Resent until answered with ok (the store ignores rows it already has).
+ */
+export interface HistorySamples {
+  type: 'faceml/history-samples';
+  sessionId: string;
+  rows: SampleRow[];
+}
+
+export type HistorySamplesResponse = { ok: true; saved: number } | { ok: false; error: { code: string; message: string } };
+
+/** Popup / side panel -> content script of a tab: what is detected right now. */
+export interface LiveRequest {
+  type: 'faceml/live';
+}
+
+export interface LiveFace {
+  videoId: string;
+  faceId: number;
+  emotion: Emotion;
+  confidence: number;
+  scores: EmotionScores;
+}
+
+export interface LiveSnapshot {
+  running: boolean;
+  /** Videos being analysed, and why one cannot be (cross-origin capture, DRM, engine errors). */
+  videos: { id: string; mode: 'pixels' | 'capture'; notice: string | null }[];
+  faces: LiveFace[];
+  /** Analysed frames per second over the last few seconds. */
+  fps: number;
+  sessionId: string | null;
+}
+
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+const isFrameOptions = (v: unknown): v is FrameOptions =>
+  v === undefined ||
+  (isObject(v) &&
+    (v.minFaceSize === undefined || (typeof v.minFaceSize === 'number' && v.minFaceSize >= 8 && v.minFaceSize <= 2000)) &&
+    (v.smoothing === undefined || (typeof v.smoothing === 'number' && v.smoothing >= 0 && v.smoothing <= 0.95)));
 
 export function isAnalyzeFrameRequest(v: unknown): v is AnalyzeFrameRequest {
   return (
+    isFrameOptions((v as { options?: unknown })?.options) &&
     isObject(v) &&
     v.type === 'faceml/analyze-frame' &&
     typeof v.videoId === 'string' &&
@@ -113,6 +170,7 @@ const isBox = (v: unknown): v is Box =>
 
 export function isAnalyzeCaptureRequest(v: unknown): v is AnalyzeCaptureRequest {
   return (
+    isFrameOptions((v as { options?: unknown })?.options) &&
     isObject(v) &&
     v.type === 'faceml/analyze-capture' &&
     typeof v.videoId === 'string' &&
@@ -126,6 +184,7 @@ export function isAnalyzeCaptureRequest(v: unknown): v is AnalyzeCaptureRequest 
 
 export function isAnalyzeScreenshotRequest(v: unknown): v is AnalyzeScreenshotRequest {
   return (
+    isFrameOptions((v as { options?: unknown })?.options) &&
     isObject(v) &&
     v.type === 'faceml/analyze-screenshot' &&
     Number.isInteger(v.tabId) &&
@@ -142,6 +201,22 @@ export function isAnalyzeImageRequest(v: unknown): v is AnalyzeImageRequest {
 
 export function isShowImageResult(v: unknown): v is ShowImageResult {
   return isObject(v) && v.type === 'faceml/show-image-result' && typeof v.srcUrl === 'string' && Array.isArray(v.faces) && typeof v.width === 'number' && typeof v.height === 'number';
+}
+
+export function isHistorySamples(v: unknown): v is HistorySamples {
+  return (
+    isObject(v) &&
+    v.type === 'faceml/history-samples' &&
+    typeof v.sessionId === 'string' &&
+    /^[\w-]{1,64}$/.test(v.sessionId) &&
+    Array.isArray(v.rows) &&
+    v.rows.length <= 10_000 &&
+    v.rows.every(isSampleRow)
+  );
+}
+
+export function isLiveRequest(v: unknown): v is LiveRequest {
+  return isObject(v) && v.type === 'faceml/live';
 }
 
 export function isVideoRemoved(v: unknown): v is VideoRemoved {

@@ -1,4 +1,12 @@
+import type { OverlayStyle } from '../storage/settings';
+import { EMOTION_COLOR, EMOTION_EMOJI, percent, UNCERTAIN_LABEL } from '../ui/emotion-style';
 import type { FrameFace } from './messages';
+
+export interface OverlayLook {
+  style: OverlayStyle;
+  /** Faces below this confidence are labelled "uncertain". */
+  confidenceThreshold: number;
+}
 
 export type MediaElement = HTMLVideoElement | HTMLImageElement;
 
@@ -26,7 +34,9 @@ export function contentRect(el: MediaElement): DOMRect {
 const STYLE = `
 :host { all: initial; }
 .layer { position: fixed; pointer-events: none; overflow: hidden; z-index: 2147483646; }
-.face { position: absolute; box-sizing: border-box; border: 2px solid #2dd4bf; border-radius: 4px; }
+.face { position: absolute; box-sizing: border-box; border: 2px solid var(--c, #2dd4bf); border-radius: 4px; }
+.face.no-box { border-color: transparent; }
+.emoji { font-size: 22px; line-height: 1; background: none; padding: 0; }
 .label { position: absolute; left: -2px; bottom: 100%; margin-bottom: 2px; white-space: nowrap;
   font: 600 12px/1.4 system-ui, sans-serif; color: #fff; background: rgba(15, 23, 42, .85);
   padding: 1px 6px; border-radius: 3px; }
@@ -44,6 +54,7 @@ export class MediaOverlay {
   private faces: FrameFace[] = [];
   private frameSize = { width: 1, height: 1 };
   private notice: string | null = null;
+  private look: OverlayLook = { style: 'box-label', confidenceThreshold: 0 };
 
   constructor(private readonly video: MediaElement) {
     this.host = document.createElement('faceml-overlay');
@@ -66,6 +77,16 @@ export class MediaOverlay {
     this.render();
   }
 
+  setLook(look: OverlayLook): void {
+    this.look = look;
+    this.render();
+  }
+
+  /** The notice shown instead of faces (e.g. protected video), if any. */
+  get currentNotice(): string | null {
+    return this.notice;
+  }
+
   showNotice(text: string): void {
     this.faces = [];
     this.notice = text;
@@ -82,11 +103,19 @@ export class MediaOverlay {
     const sy = rect.height / this.frameSize.height;
     const nodes: HTMLElement[] = this.faces.map((face) => {
       const el = document.createElement('div');
-      el.className = 'face';
+      const sure = face.confidence >= this.look.confidenceThreshold;
+      el.className = this.look.style === 'box-label' ? 'face' : 'face no-box';
       Object.assign(el.style, { left: `${face.box.x * sx}px`, top: `${face.box.y * sy}px`, width: `${face.box.width * sx}px`, height: `${face.box.height * sy}px` });
+      el.style.setProperty('--c', sure ? EMOTION_COLOR[face.emotion] : '#999999');
       const label = document.createElement('span');
-      label.className = 'label';
-      label.textContent = `${face.emotion} ${Math.round(face.confidence * 100)}%`;
+      if (this.look.style === 'emoji' && sure) {
+        label.className = 'label emoji';
+        label.textContent = EMOTION_EMOJI[face.emotion];
+        label.title = `${face.emotion} ${percent(face.confidence)}`;
+      } else {
+        label.className = 'label';
+        label.textContent = sure ? `${face.emotion} ${percent(face.confidence)}` : UNCERTAIN_LABEL;
+      }
       el.dataset.emotion = face.emotion;
       el.dataset.faceId = String(face.faceId);
       el.append(label);

@@ -1,15 +1,20 @@
 import type { WxtBrowser as Browser } from 'wxt/browser';
 import { sendToEngine } from './engine-client';
-import { HistoryStore } from './history';
+import { HistoryStore } from '../storage/history';
+import { loadSettings, SETTINGS_KEY, siteAllowed } from '../storage/settings';
+import { StorageFullError } from '../storage/storage-area';
 import { createImageAnalysis, IMAGE_MENU_ID } from './image-analysis';
 import {
   isAnalyzeCaptureRequest,
+  isHistorySamples,
   isOffscreenStatus,
   isTabStateRequest,
   isToggleRequest,
   type AnalyzeCaptureRequest,
   type AnalyzeFrameResponse,
   type AnalyzeScreenshotRequest,
+  type HistorySamples,
+  type HistorySamplesResponse,
   type OffscreenStatus,
 } from './messages';
 
@@ -18,6 +23,14 @@ const CONTENT_SCRIPT = '/content-scripts/content.js';
 const ENABLED_KEY = 'enabledTabs';
 /** Chrome allows captureVisibleTab about twice a second per window. */
 const CAPTURE_INTERVAL_MS = 520;
+
+/** Answer to 'faceml/tab-state' (popup). */
+export interface TabState {
+  enabled: boolean;
+  engine: Omit<OffscreenStatus, 'type'> | null;
+  /** False when the allowed-sites setting excludes this tab's site. */
+  allowed: boolean;
+}
 
 export interface SetEnabledMessage {
   type: 'faceml/set-enabled';
@@ -74,6 +87,11 @@ export function createTabControl(browser: Browser) {
   }
 
   async function enable(tabId: number): Promise<void> {
+    const settings = await loadSettings(browser.storage.local);
+    const tab = await browser.tabs.get(tabId);
+    if (!siteAllowed(settings, tab.url)) {
+      throw new Error(`FaceML is limited to ${settings.allowedSites.join(', ')} (allowed sites in settings)`);
+    }
     await ensureOffscreen();
     await browser.scripting.executeScript({ target: { tabId }, files: [CONTENT_SCRIPT] });
     await browser.tabs.sendMessage(tabId, { type: 'faceml/set-enabled', enabled: true } satisfies SetEnabledMessage);
@@ -119,6 +137,7 @@ export function createTabControl(browser: Browser) {
       videoId: message.videoId,
       frame,
       crop: { x: rect.x * d, y: rect.y * d, width: rect.width * d, height: rect.height * d },
+      options: message.options,
     };
     await ensureOffscreen();
     return sendToEngine<AnalyzeFrameResponse>(browser, request);
@@ -131,7 +150,34 @@ export function createTabControl(browser: Browser) {
     await closeOffscreenIfUnused();
   }
 
-  const history = new HistoryStore(browser.storage.local);
+  const history = new HistoryStore(browser.storage.local, async () => (await loadSettings(browser.storage.local)).retention);
+  browser.storage.onChanged.addListener((changes, area) => {
+    // The user lowered retention: apply it now, not only at the next write.
+    if (area === 'local' && changes[SETTINGS_KEY]) history.applyRetention().catch((err) => console.error('faceml: retention failed', err));
+  });
+
+  /** Per-second rows from a tab the user turned on (content script) or from our webcam page. */
+  async function saveSamples(message: HistorySamples, sender: { tab?: { id?: number; url?: string; title?: string }; url?: string }): Promise<HistorySamplesResponse> {
+    const own = isOwnPage(sender);
+    if (!own && (sender.tab?.id === undefined || !(await enabledTabs()).includes(sender.tab.id))) {
+      // A tab turned off (or navigated) may still send its last seconds: accept them only for a
+      // session this tab already has, never start a new one from a tab that is off.
+      const known = (await history.sessions()).some((s) => s.id === message.sessionId);
+      if (!known) return { ok: false, error: { code: 'NOT_ENABLED', message: 'detection is not on for this tab' } };
+    }
+    try {
+      const saved = await history.appendSamples({
+        sessionId: message.sessionId,
+        pageUrl: sender.tab?.url ?? sender.url ?? '',
+        title: own ? 'Webcam' : (sender.tab?.title ?? ''),
+        rows: message.rows,
+      });
+      return { ok: true, saved };
+    } catch (err) {
+      const code = err instanceof StorageFullError ? err.code : 'STORAGE_ERROR';
+      return { ok: false, error: { code, message: (err as Error).message } };
+    }
+  }
   const analyzeImage = createImageAnalysis(browser, ensureOffscreen, history);
   const WEBCAM_MENU_ID = 'faceml-webcam';
 
@@ -186,6 +232,10 @@ export function createTabControl(browser: Browser) {
       engineStatus = rest;
       return undefined;
     }
+    if (isHistorySamples(message)) {
+      saveSamples(message, sender).then(sendResponse);
+      return true;
+    }
     if (isAnalyzeCaptureRequest(message) && sender.tab) {
       analyzeCapture(message, sender.tab).then(sendResponse, (err: Error) =>
         sendResponse({ ok: false, error: { code: 'CAPTURE_FAILED', message: `could not capture the tab: ${err.message}` } } satisfies AnalyzeFrameResponse),
@@ -198,7 +248,13 @@ export function createTabControl(browser: Browser) {
       return true;
     }
     if (isTabStateRequest(message)) {
-      enabledTabs().then((tabs) => sendResponse({ enabled: tabs.includes(message.tabId), engine: engineStatus }));
+      Promise.all([enabledTabs(), loadSettings(browser.storage.local), browser.tabs.get(message.tabId).catch(() => null)]).then(([tabs, settings, tab]) =>
+        sendResponse({
+          enabled: tabs.includes(message.tabId),
+          engine: engineStatus,
+          allowed: siteAllowed(settings, tab?.url),
+        } satisfies TabState),
+      );
       return true;
     }
     return undefined;

@@ -1,6 +1,18 @@
 import type { WxtBrowser as Browser } from 'wxt/browser';
-import type { AnalyzeCaptureRequest, AnalyzeFrameRequest, AnalyzeFrameResponse, FrameFace } from './messages';
-import { contentRect, MediaOverlay } from './overlay';
+import { SecondAggregator } from '../storage/aggregate';
+import type { SampleRow } from '../storage/schema';
+import { DEFAULT_SETTINGS, type Settings } from '../storage/settings';
+import type {
+  AnalyzeCaptureRequest,
+  AnalyzeFrameRequest,
+  AnalyzeFrameResponse,
+  FrameFace,
+  FrameOptions,
+  HistorySamples,
+  HistorySamplesResponse,
+  LiveSnapshot,
+} from './messages';
+import { contentRect, MediaOverlay, type OverlayLook } from './overlay';
 
 export interface SamplerOptions {
   /** Target analysed frames per second per tab (adapts down when analysis is slower). */
@@ -11,12 +23,18 @@ export interface SamplerOptions {
 
 interface Tracked {
   id: string;
+  /** Video number within this page, as stored in history rows. */
+  no: number;
   overlay: MediaOverlay;
+  faces: FrameFace[];
   /** 'pixels': read frames directly; 'capture': cross-origin video, analysed from tab captures. */
   mode: 'pixels' | 'capture';
 }
 
 const CAPTURE_INTERVAL_MS = 540;
+/** How often finished seconds go to history, and how many unsaved rows are kept while it fails. */
+const HISTORY_FLUSH_MS = 2000;
+const MAX_PENDING_ROWS = 20_000;
 const nextFrame = () => new Promise<void>((r) => requestAnimationFrame(() => r()));
 
 /**
@@ -31,15 +49,37 @@ export class VideoSampler {
   private raf = 0;
   private readonly canvas = document.createElement('canvas');
   private lastCapture = 0;
+  private look: OverlayLook = { style: DEFAULT_SETTINGS.overlayStyle, confidenceThreshold: DEFAULT_SETTINGS.confidenceThreshold };
+  private frameOptions: FrameOptions = {};
+  private sessionId: string | null = null;
+  private aggregator = new SecondAggregator();
+  private pendingRows: SampleRow[] = [];
+  private flushTimer: ReturnType<typeof setInterval> | undefined;
+  private flushing: Promise<void> | null = null;
+  private readonly analysedAt: number[] = [];
+  private readonly options: SamplerOptions;
 
   constructor(
     private readonly browser: Browser,
-    private readonly options: SamplerOptions = { fps: 5, maxFrameWidth: 480 },
-  ) {}
+    options: Partial<SamplerOptions> = {},
+  ) {
+    this.options = { fps: DEFAULT_SETTINGS.fps, maxFrameWidth: 480, ...options };
+  }
+
+  /** Applies the user's settings (at start and whenever they change). */
+  applySettings(settings: Settings): void {
+    this.options.fps = settings.fps;
+    this.look = { style: settings.overlayStyle, confidenceThreshold: settings.confidenceThreshold };
+    this.frameOptions = { minFaceSize: settings.minFaceSize, smoothing: settings.smoothing };
+    for (const t of this.videos.values()) t.overlay.setLook(this.look);
+  }
 
   start(): void {
     if (this.running) return;
     this.running = true;
+    this.sessionId = crypto.randomUUID();
+    this.aggregator = new SecondAggregator();
+    this.flushTimer = setInterval(() => void this.flushHistory(), HISTORY_FLUSH_MS);
     this.tick();
     const follow = () => {
       for (const { overlay } of this.videos.values()) overlay.render();
@@ -49,15 +89,65 @@ export class VideoSampler {
   }
 
   stop(): void {
+    if (!this.running) return;
     this.running = false;
     clearTimeout(this.timer);
+    clearInterval(this.flushTimer);
     cancelAnimationFrame(this.raf);
     for (const [video] of this.videos) this.forget(video);
+    void this.flushHistory(true);
   }
 
   /** Overlay contents by video, for tests. */
   snapshot(): { id: string; mode: Tracked['mode']; faces: { emotion: string; faceId: number }[] }[] {
     return [...this.videos.values()].map((t) => ({ id: t.id, mode: t.mode, faces: t.overlay.drawn }));
+  }
+
+  /** What is detected now, for the popup and side panel. */
+  live(): LiveSnapshot {
+    const now = performance.now();
+    while (this.analysedAt.length && now - this.analysedAt[0] > 3000) this.analysedAt.shift();
+    const tracked = [...this.videos.values()];
+    return {
+      running: this.running,
+      videos: tracked.map((t) => ({ id: t.id, mode: t.mode, notice: t.overlay.currentNotice })),
+      faces: tracked.flatMap((t) => t.faces.map((f) => ({ videoId: t.id, faceId: f.faceId, emotion: f.emotion, confidence: f.confidence, scores: f.scores }))),
+      fps: this.analysedAt.length / 3,
+      sessionId: this.sessionId,
+    };
+  }
+
+  /** Number of history rows not yet confirmed saved (tests, and a hint in the popup). */
+  get unsavedRows(): number {
+    return this.pendingRows.length;
+  }
+
+  /**
+   * Sends finished seconds to the service worker for history. Rows stay here until it answers
+   * ok (storage full, worker restarting): nothing reported is dropped silently.
+   */
+  flushHistory(all = false): Promise<void> {
+    this.flushing ??= (async () => {
+      try {
+        this.pendingRows.push(...this.aggregator.take(Date.now(), all));
+        if (this.pendingRows.length > MAX_PENDING_ROWS) this.pendingRows.splice(0, this.pendingRows.length - MAX_PENDING_ROWS);
+        if (!this.pendingRows.length || !this.sessionId) return;
+        const rows = this.pendingRows.slice();
+        const message: HistorySamples = { type: 'faceml/history-samples', sessionId: this.sessionId, rows };
+        const answer: HistorySamplesResponse | undefined = await this.browser.runtime.sendMessage(message).catch(() => undefined);
+        if (answer?.ok) this.pendingRows.splice(0, rows.length);
+      } finally {
+        this.flushing = null;
+      }
+    })();
+    return this.flushing;
+  }
+
+  private record(tracked: Tracked, faces: FrameFace[]): void {
+    tracked.faces = faces;
+    this.analysedAt.push(performance.now());
+    const now = Date.now();
+    for (const f of faces) this.aggregator.add(tracked.no, f.faceId, f.scores, now);
   }
 
   private forget(video: HTMLVideoElement): void {
@@ -96,11 +186,14 @@ export class VideoSampler {
   private async analyse(video: HTMLVideoElement): Promise<void> {
     let tracked = this.videos.get(video);
     if (!tracked) {
-      tracked = { id: `v${this.nextId++}`, overlay: new MediaOverlay(video), mode: 'pixels' };
+      const no = this.nextId++;
+      tracked = { id: `v${no}`, no, overlay: new MediaOverlay(video), faces: [], mode: 'pixels' };
+      tracked.overlay.setLook(this.look);
       this.videos.set(video, tracked);
     }
     // Encrypted (DRM) video cannot be read, and tab captures show it black: say so instead of guessing.
     if ((video as HTMLVideoElement & { mediaKeys?: unknown }).mediaKeys) {
+      tracked.faces = [];
       tracked.overlay.showNotice('FaceML: cannot analyse protected video');
       return;
     }
@@ -119,7 +212,7 @@ export class VideoSampler {
       tracked.mode = 'capture';
       return this.analyseByCapture(video, tracked);
     }
-    const request: AnalyzeFrameRequest = { type: 'faceml/analyze-frame', videoId: tracked.id, frame, scale };
+    const request: AnalyzeFrameRequest = { type: 'faceml/analyze-frame', videoId: tracked.id, frame, scale, options: this.frameOptions };
     let response = await this.ask(request);
     if (!response.ok && response.error.code === 'ENGINE_UNAVAILABLE') {
       // Nobody analysed the frame: the engine is gone (crashed or closed). Ask for a new one.
@@ -127,8 +220,13 @@ export class VideoSampler {
       await this.browser.runtime.sendMessage({ type: 'faceml/ensure-engine' }).catch(() => {});
     }
     if (!this.running || !this.videos.has(video)) return;
-    if (response.ok) tracked.overlay.show(response.faces, video.videoWidth, video.videoHeight);
-    else tracked.overlay.showNotice(`FaceML: ${response.error.message}`);
+    if (response.ok) {
+      this.record(tracked, response.faces);
+      tracked.overlay.show(response.faces, video.videoWidth, video.videoHeight);
+    } else {
+      tracked.faces = [];
+      tracked.overlay.showNotice(`FaceML: ${response.error.message}`);
+    }
   }
 
   /** Sends a request for analysis; no answer or a failed send becomes an ENGINE_UNAVAILABLE result. */
@@ -155,6 +253,7 @@ export class VideoSampler {
       videoId: tracked.id,
       rect: { x: left, y: top, width: right - left, height: bottom - top },
       devicePixelRatio: dpr,
+      options: this.frameOptions,
     };
     // Pace captures here (Chrome allows ~2 per second) so the overlay is hidden only briefly.
     const wait = this.lastCapture + CAPTURE_INTERVAL_MS - performance.now();
@@ -171,9 +270,11 @@ export class VideoSampler {
     }
     if (!this.running || !this.videos.has(video)) return;
     if (!response.ok) {
+      tracked.faces = [];
       tracked.overlay.showNotice(`FaceML: ${response.error.message}`);
       return;
     }
+    this.record(tracked, response.faces);
     // Capture pixels of the visible part -> CSS pixels of the whole picture.
     const faces: FrameFace[] = response.faces.map((f) => ({
       ...f,
