@@ -9,8 +9,8 @@ export default defineConfig({
     description: 'Detects facial emotions in videos, your webcam and images, entirely on your device.',
     // Least privilege: no host permissions. activeTab + scripting inject the content script into
     // the tab the user turns on; offscreen hosts the models; storage keeps settings and history;
-    // contextMenus adds "Analyze emotions in this image".
-    permissions: ['activeTab', 'scripting', 'offscreen', 'storage', 'contextMenus'],
+    // contextMenus adds "Analyze emotions in this image"; sidePanel shows live faces and history.
+    permissions: ['activeTab', 'scripting', 'offscreen', 'storage', 'contextMenus', 'sidePanel'],
     action: { default_title: 'FaceML: toggle emotion detection on this tab' },
     commands: {
       'toggle-detection': {

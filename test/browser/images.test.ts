@@ -56,7 +56,7 @@ describe.skipIf(!testDir)('extension in Chromium: "Analyze emotions in this imag
         const faceml = (globalThis as any).faceml;
         const out = [];
         for (const srcUrl of urls) out.push(await faceml.analyzeImage({ srcUrl, pageUrl }, tab));
-        return { out, history: await faceml.history.read() };
+        return { out, images: await faceml.history.images() };
       },
       page.url(),
       [sameUrl, crossUrl],
@@ -68,7 +68,7 @@ describe.skipIf(!testDir)('extension in Chromium: "Analyze emotions in this imag
     expect(same.faces.length).toBe(1);
     expect(cross.ok).toBe(true);
     expect(cross.faces.length).toBe(2);
-    const stored = results.history.images as { imageUrl: string; faces: unknown[] }[];
+    const stored = results.images as { imageUrl: string; faces: unknown[] }[];
     expect(stored.map((r) => r.imageUrl)).toEqual([sameUrl, crossUrl]);
     expect(stored.map((r) => r.faces.length)).toEqual([1, 2]);
     const drawn = await waitFor(async () => {

@@ -9,8 +9,13 @@ export interface ExtensionBrowser {
   /** Every URL any page or extension document requested. */
   requests: string[];
   extensionId: string;
-  /** Turns detection on/off for a page the way the toolbar button does. */
-  clickAction: (page: Page) => Promise<void>;
+  /**
+   * Turns detection on/off for a page the way a user does: toolbar button -> popup -> toggle
+   * (accepting the first-run notice if it is shown). Returns the popup's status text after.
+   */
+  clickAction: (page: Page) => Promise<string>;
+  /** Opens the toolbar popup for a page (the popup stays open: close it when done). */
+  openPopup: (page: Page) => Promise<Page>;
   /** What the content script's overlays show, per video. */
   overlays: (page: Page) => Promise<{ id: string; mode: string; faces: { emotion: string; faceId: number }[] }[] | null>;
   close: () => Promise<void>;
@@ -35,11 +40,31 @@ export async function launchWithExtension(extraArgs: string[] = []): Promise<Ext
   await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().endsWith('/background.js'));
   const extension = [...(await browser.extensions()).values()][0];
   const extensionId = extension.id;
+  const openPopup = async (page: Page): Promise<Page> => {
+    await page.bringToFront();
+    const opened = browser.waitForTarget((t) => t.url().endsWith('/popup.html'), { timeout: 15_000 });
+    await extension.triggerAction(page);
+    const popup = (await (await opened).asPage())!;
+    await popup.waitForSelector('#toggle');
+    return popup;
+  };
   return {
     browser,
     requests,
     extensionId,
-    clickAction: (page) => extension.triggerAction(page),
+    openPopup,
+    clickAction: async (page) => {
+      const popup = await openPopup(page);
+      const notice = await popup.$('::-p-text(I understand)');
+      if (notice) await notice.click();
+      await popup.waitForSelector('#toggle:not([disabled])', { timeout: 15_000 });
+      const before = await popup.$eval('#toggle', (b) => b.getAttribute('aria-pressed'));
+      await popup.click('#toggle');
+      await popup.waitForFunction((was) => document.querySelector('#toggle')?.getAttribute('aria-pressed') !== was, { timeout: 30_000 }, before);
+      const text = await popup.$eval('#status', (s) => s.textContent ?? '');
+      await popup.close();
+      return text;
+    },
     overlays: async (page) => {
       for (const realm of page.extensionRealms()) {
         const snap = await realm.evaluate(() => (globalThis as { __faceml?: { snapshot(): unknown } }).__faceml?.snapshot() ?? null).catch(() => null);

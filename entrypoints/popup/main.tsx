@@ -1,0 +1,77 @@
+import { render } from 'preact';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { browser } from 'wxt/browser';
+import type { LiveSnapshot } from '../../src/extension/messages';
+import { followSettings } from '../../src/extension/settings-client';
+import { NOTICE_KEY } from '../../src/storage/settings';
+import { extensionApi } from '../../src/ui/extension-api';
+import { openSidePanel } from '../../src/ui/open-panel';
+import { Popup } from '../../src/ui/Popup';
+import { tabStatus, type EngineStatus } from '../../src/ui/status';
+import '../../src/ui/theme.css';
+
+const api = extensionApi(browser);
+const POLL_MS = 500;
+
+function App() {
+  const [tab, setTab] = useState<{ id: number; url?: string; windowId: number } | null>(null);
+  const [enabled, setEnabled] = useState(false);
+  const [allowed, setAllowed] = useState(true);
+  const [engine, setEngine] = useState<EngineStatus | null>(null);
+  const [live, setLive] = useState<LiveSnapshot | null>(null);
+  const [notice, setNotice] = useState(true);
+  const [threshold, setThreshold] = useState(0);
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string | null>(null);
+
+  const refresh = useCallback(async (tabId: number) => {
+    const state = await api.tabState(tabId).catch(() => null);
+    if (state) {
+      setEnabled(state.enabled);
+      setAllowed(state.allowed);
+    }
+    setEngine((await api.engineStatus()) ?? state?.engine ?? null);
+    setLive(state?.enabled ? await api.live(tabId) : null);
+  }, []);
+
+  useEffect(() => {
+    void browser.storage.local.get(NOTICE_KEY).then((s) => setNotice(s[NOTICE_KEY] === true));
+    followSettings(browser, (s) => setThreshold(s.confidenceThreshold));
+    let timer: ReturnType<typeof setInterval>;
+    void api.activeTab().then((t) => {
+      if (t?.id === undefined) return;
+      setTab({ id: t.id, url: t.url, windowId: t.windowId });
+      void refresh(t.id);
+      timer = setInterval(() => void refresh(t.id!), POLL_MS);
+    });
+    return () => clearInterval(timer);
+  }, []);
+
+  const status = tabStatus({ url: tab?.url, enabled, allowed, engine, live });
+  return (
+    <Popup
+      status={tab ? status : { kind: 'unavailable', text: 'No active tab.' }}
+      enabled={enabled}
+      live={live}
+      threshold={threshold}
+      noticeAccepted={notice}
+      busy={busy || !tab}
+      error={error}
+      onAcceptNotice={() => void browser.storage.local.set({ [NOTICE_KEY]: true }).then(() => setNotice(true))}
+      onToggle={async () => {
+        if (!tab) return;
+        setBusy(true);
+        setError(null);
+        const answer = await api.toggle(tab.id).catch((err: Error) => ({ ok: false, error: err.message }));
+        if (!answer.ok) setError(`Could not switch detection: ${answer.error}`);
+        await refresh(tab.id);
+        setBusy(false);
+      }}
+      onOpenPanel={() => tab && void openSidePanel(browser, tab.windowId).then(() => window.close(), (err: Error) => setError(err.message))}
+      onOpenWebcam={() => void browser.tabs.create({ url: browser.runtime.getURL('/webcam.html' as never) }).then(() => window.close())}
+      onOpenSettings={() => void browser.runtime.openOptionsPage().then(() => window.close())}
+    />
+  );
+}
+
+render(<App />, document.getElementById('app')!);

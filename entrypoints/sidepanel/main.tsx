@@ -1,0 +1,87 @@
+import { render } from 'preact';
+import { useCallback, useEffect, useState } from 'preact/hooks';
+import { browser } from 'wxt/browser';
+import 'uplot/dist/uPlot.min.css';
+import type { LiveSnapshot } from '../../src/extension/messages';
+import { followSettings } from '../../src/extension/settings-client';
+import type { ImageRecord, SessionInfo } from '../../src/storage/schema';
+import { extensionApi } from '../../src/ui/extension-api';
+import { SidePanel } from '../../src/ui/SidePanel';
+import { tabStatus, type EngineStatus } from '../../src/ui/status';
+import '../../src/ui/theme.css';
+
+const api = extensionApi(browser);
+(globalThis as Record<string, unknown>).__facemlPanel = api; // tests reach the same functions the buttons use
+
+function App() {
+  const [live, setLive] = useState<LiveSnapshot | null>(null);
+  const [liveText, setLiveText] = useState('...');
+  const [sessions, setSessions] = useState<SessionInfo[]>([]);
+  const [images, setImages] = useState<ImageRecord[]>([]);
+  const [threshold, setThreshold] = useState(0);
+  const [error, setError] = useState<string | null>(null);
+
+  const loadHistory = useCallback(async () => {
+    try {
+      setSessions(await api.history.sessions());
+      setImages(await api.history.images());
+    } catch (err) {
+      setError(`Could not read history: ${(err as Error).message}`);
+    }
+  }, []);
+
+  const pollLive = useCallback(async () => {
+    const tab = await api.activeTab();
+    if (tab?.id === undefined) return;
+    const state = await api.tabState(tab.id).catch(() => null);
+    const engine: EngineStatus | null = (await api.engineStatus()) ?? state?.engine ?? null;
+    const snapshot = state?.enabled ? await api.live(tab.id) : null;
+    setLive(snapshot);
+    setLiveText(`${tab.title ?? 'This tab'}: ${tabStatus({ url: tab.url, enabled: !!state?.enabled, allowed: state?.allowed ?? true, engine, live: snapshot }).text}`);
+  }, []);
+
+  useEffect(() => {
+    void loadHistory();
+    followSettings(browser, (s) => setThreshold(s.confidenceThreshold));
+    // History changes (new seconds from any tab, deletions) show up without reloading.
+    const onChanged = (changes: Record<string, unknown>, area: string) => {
+      if (area === 'local' && Object.keys(changes).some((k) => k === 'faceml:sessions' || k === 'faceml:images')) void loadHistory();
+    };
+    browser.storage.onChanged.addListener(onChanged);
+    void pollLive();
+    const timer = setInterval(() => void pollLive(), 700);
+    return () => {
+      clearInterval(timer);
+      browser.storage.onChanged.removeListener(onChanged);
+    };
+  }, []);
+
+  const guard = (work: () => Promise<unknown>) => async () => {
+    setError(null);
+    try {
+      await work();
+    } catch (err) {
+      setError((err as Error).message);
+    }
+    await loadHistory();
+  };
+
+  return (
+    <SidePanel
+      live={live}
+      liveText={liveText}
+      threshold={threshold}
+      sessions={sessions}
+      images={images}
+      error={error}
+      initialView={new URLSearchParams(location.search).get('view') === 'history' ? 'history' : 'live'}
+      loadRows={(id) => api.history.sessionRows(id)}
+      onDeleteSession={(id) => guard(() => api.history.deleteSession(id))()}
+      onDeleteImage={(id) => guard(() => api.history.deleteImage(id))()}
+      onDeleteAll={guard(() => api.history.clear())}
+      onExport={(format) => guard(() => api.exportHistory(format))()}
+    />
+  );
+}
+
+render(<App />, document.getElementById('app')!);

@@ -1,0 +1,59 @@
+import type { LiveSnapshot } from '../extension/messages';
+import { LiveFaces } from './LiveFaces';
+import { ResponsibleUseNotice } from './Notice';
+import type { TabStatus } from './status';
+
+export interface PopupProps {
+  status: TabStatus;
+  enabled: boolean;
+  live: LiveSnapshot | null;
+  threshold: number;
+  noticeAccepted: boolean;
+  busy: boolean;
+  error: string | null;
+  onToggle: () => void;
+  onAcceptNotice: () => void;
+  onOpenPanel: () => void;
+  onOpenWebcam: () => void;
+  onOpenSettings: () => void;
+}
+
+/** The toolbar popup: this tab's state, the toggle, live faces, and the way to the side panel. */
+export function Popup(p: PopupProps) {
+  const canToggle = p.noticeAccepted && !p.busy && (p.enabled || p.status.kind === 'off');
+  return (
+    <main class="popup">
+      <div class="row">
+        <h1>FaceML</h1>
+        <span class="spacer" />
+        <button onClick={p.onOpenSettings} aria-label="Settings">
+          Settings
+        </button>
+      </div>
+      {!p.noticeAccepted && <ResponsibleUseNotice onAccept={p.onAcceptNotice} />}
+      <section aria-live="polite" class="card" id="status" data-kind={p.status.kind}>
+        <p class={p.status.kind === 'error' ? 'error' : ''}>{p.status.text}</p>
+        {p.status.kind === 'loading' && (
+          <div class="progress" role="progressbar" aria-label="Loading the models" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(p.status.progress * 100)}>
+            <span style={{ width: `${Math.round(p.status.progress * 100)}%` }} />
+          </div>
+        )}
+        {p.error && (
+          <p class="error" role="alert">
+            {p.error}
+          </p>
+        )}
+        <button id="toggle" class="primary" aria-pressed={p.enabled} disabled={!canToggle} onClick={p.onToggle}>
+          {p.enabled ? 'Turn detection off' : 'Turn detection on for this tab'}
+        </button>
+      </section>
+      {p.enabled && p.live && <LiveFaces faces={p.live.faces} threshold={p.threshold} />}
+      <div class="row">
+        <button id="open-panel" onClick={p.onOpenPanel}>
+          Open side panel (history, charts)
+        </button>
+        <button onClick={p.onOpenWebcam}>My webcam</button>
+      </div>
+    </main>
+  );
+}

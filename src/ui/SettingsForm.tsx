@@ -1,0 +1,132 @@
+import { useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
+import { normaliseSite, type OverlayStyle, type Settings } from '../storage/settings';
+
+export interface SettingsFormProps {
+  settings: Settings;
+  onSave: (next: Settings) => Promise<void>;
+  /** Extra sections (the model chooser). */
+  children?: ComponentChildren;
+}
+
+const STYLES: { value: OverlayStyle; label: string }[] = [
+  { value: 'box-label', label: 'Box and label' },
+  { value: 'label', label: 'Label only' },
+  { value: 'emoji', label: 'Emoji' },
+];
+
+/** The settings page form. Values are validated again when stored (sanitiseSettings). */
+export function SettingsForm({ settings, onSave, children }: SettingsFormProps) {
+  const [draft, setDraft] = useState<Settings>(settings);
+  const [sitesText, setSitesText] = useState(settings.allowedSites.join('\n'));
+  const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
+  const set = <K extends keyof Settings>(key: K, value: Settings[K]) => setDraft({ ...draft, [key]: value });
+  const num = (e: Event) => Number((e.target as HTMLInputElement).value);
+
+  const submit = async (e: Event) => {
+    e.preventDefault();
+    const lines = sitesText.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
+    const bad = lines.filter((s) => !normaliseSite(s));
+    if (bad.length) {
+      setMessage({ text: `Not a site: ${bad.join(', ')}`, error: true });
+      return;
+    }
+    try {
+      await onSave({ ...draft, allowedSites: lines });
+      setMessage({ text: 'Saved.', error: false });
+    } catch (err) {
+      setMessage({ text: `Could not save: ${(err as Error).message}`, error: true });
+    }
+  };
+
+  return (
+    <main class="settings">
+      <h1>FaceML settings</h1>
+      <form onSubmit={submit}>
+        <fieldset class="card">
+          <legend>Detection</legend>
+          <p>
+            <label>
+              Frames analysed per second: <span class="value">{draft.fps}</span>
+              <br />
+              <input name="fps" type="range" min={1} max={15} step={1} value={draft.fps} onInput={(e) => set('fps', num(e))} />
+            </label>
+          </p>
+          <p>
+            <label>
+              Minimum face size (pixels of the analysed frame):{' '}
+              <input name="minFaceSize" type="number" min={20} max={200} value={draft.minFaceSize} onInput={(e) => set('minFaceSize', num(e))} />
+            </label>
+          </p>
+          <p>
+            <label>
+              Confidence threshold (below it a face shows "uncertain"): <span class="value">{Math.round(draft.confidenceThreshold * 100)}%</span>
+              <br />
+              <input
+                name="confidenceThreshold"
+                type="range"
+                min={0}
+                max={0.9}
+                step={0.05}
+                value={draft.confidenceThreshold}
+                onInput={(e) => set('confidenceThreshold', num(e))}
+              />
+            </label>
+          </p>
+          <p>
+            <label>
+              Smoothing (steadier labels, slower to react): <span class="value">{Math.round(draft.smoothing * 100)}%</span>
+              <br />
+              <input name="smoothing" type="range" min={0} max={0.95} step={0.05} value={draft.smoothing} onInput={(e) => set('smoothing', num(e))} />
+            </label>
+          </p>
+        </fieldset>
+        <fieldset class="card">
+          <legend>Overlay style</legend>
+          {STYLES.map((s) => (
+            <label key={s.value} style={{ marginRight: '1em' }}>
+              <input type="radio" name="overlayStyle" value={s.value} checked={draft.overlayStyle === s.value} onChange={() => set('overlayStyle', s.value)} /> {s.label}
+            </label>
+          ))}
+        </fieldset>
+        <fieldset class="card">
+          <legend>Allowed sites</legend>
+          <label>
+            Sites where detection may be turned on, one per line (empty: any site you turn it on for):
+            <br />
+            <textarea name="allowedSites" rows={3} cols={40} value={sitesText} onInput={(e) => setSitesText((e.target as HTMLTextAreaElement).value)} />
+          </label>
+        </fieldset>
+        <fieldset class="card">
+          <legend>History</legend>
+          <p class="row">
+            <label>
+              Keep for <input name="retentionDays" type="number" min={1} max={3650} value={draft.retention.days} onInput={(e) => set('retention', { ...draft.retention, days: num(e) })} /> days
+            </label>
+            <label>
+              at most <input name="retentionSessions" type="number" min={1} max={10000} value={draft.retention.sessions} onInput={(e) => set('retention', { ...draft.retention, sessions: num(e) })} /> sessions
+            </label>
+            <label>
+              and <input name="retentionImages" type="number" min={1} max={10000} value={draft.retention.images} onInput={(e) => set('retention', { ...draft.retention, images: num(e) })} /> images
+            </label>
+          </p>
+          <label>
+            <input name="saveThumbnails" type="checkbox" checked={draft.saveThumbnails} onChange={(e) => set('saveThumbnails', (e.target as HTMLInputElement).checked)} /> Keep small
+            thumbnails of analysed images in history
+          </label>
+        </fieldset>
+        <div class="row">
+          <button class="primary" type="submit">
+            Save settings
+          </button>
+          {message && (
+            <span role="status" class={message.error ? 'error' : ''}>
+              {message.text}
+            </span>
+          )}
+        </div>
+      </form>
+      {children}
+    </main>
+  );
+}

@@ -1,0 +1,158 @@
+import { useEffect, useMemo, useState } from 'preact/hooks';
+import type { LiveSnapshot } from '../extension/messages';
+import type { ImageRecord, SampleRow, SessionInfo } from '../storage/schema';
+import { DistributionChart, TimelineChart } from './Charts';
+import { EMOTION_EMOJI, percent } from './emotion-style';
+import { distribution, facesIn, formatDuration, timeline } from './history-view';
+import { LiveFaces } from './LiveFaces';
+
+export interface SidePanelProps {
+  live: LiveSnapshot | null;
+  liveText: string;
+  threshold: number;
+  sessions: SessionInfo[];
+  images: ImageRecord[];
+  loadRows: (sessionId: string) => Promise<SampleRow[]>;
+  onDeleteSession: (id: string) => Promise<void>;
+  onDeleteImage: (id: string) => Promise<void>;
+  onDeleteAll: () => Promise<void>;
+  onExport: (format: 'csv' | 'json') => Promise<void>;
+  error: string | null;
+  initialView?: 'live' | 'history';
+}
+
+/** The side panel: live faces of the active tab, and the history with charts and export. */
+export function SidePanel(p: SidePanelProps) {
+  const [view, setView] = useState<'live' | 'history'>(p.initialView ?? 'live');
+  return (
+    <main class="sidepanel">
+      <h1>FaceML</h1>
+      <div class="tabs" role="tablist" aria-label="Side panel views">
+        {(['live', 'history'] as const).map((v) => (
+          <button key={v} role="tab" id={`tab-${v}`} aria-selected={view === v} aria-controls={`panel-${v}`} onClick={() => setView(v)}>
+            {v === 'live' ? 'Live' : 'History'}
+          </button>
+        ))}
+      </div>
+      {p.error && (
+        <p class="error" role="alert">
+          {p.error}
+        </p>
+      )}
+      {view === 'live' ? (
+        <section role="tabpanel" id="panel-live" aria-labelledby="tab-live">
+          <p aria-live="polite">{p.liveText}</p>
+          {p.live?.running && <LiveFaces faces={p.live.faces} threshold={p.threshold} />}
+        </section>
+      ) : (
+        <section role="tabpanel" id="panel-history" aria-labelledby="tab-history">
+          <History {...p} />
+        </section>
+      )}
+    </main>
+  );
+}
+
+function History(p: SidePanelProps) {
+  const newestFirst = useMemo(() => [...p.sessions].reverse(), [p.sessions]);
+  const [selected, setSelected] = useState<string | null>(null);
+  const current = newestFirst.find((s) => s.id === selected) ?? newestFirst[0] ?? null;
+  const [rows, setRows] = useState<SampleRow[] | null>(null);
+  const [confirmAll, setConfirmAll] = useState(false);
+  useEffect(() => {
+    let live = true;
+    setRows(null);
+    if (current) void p.loadRows(current.id).then((r) => live && setRows(r));
+    return () => {
+      live = false;
+    };
+  }, [current?.id, current?.rows]);
+  const line = useMemo(() => (rows ? timeline(rows) : null), [rows]);
+  const shares = useMemo(() => (rows ? distribution(rows) : null), [rows]);
+
+  return (
+    <div>
+      <div class="row">
+        <button onClick={() => void p.onExport('csv')}>Export CSV</button>
+        <button onClick={() => void p.onExport('json')}>Export JSON</button>
+        <span class="spacer" />
+        {confirmAll ? (
+          <span class="row" role="group" aria-label="Confirm deleting all history">
+            <span>Delete all history?</span>
+            <button class="danger" onClick={() => void p.onDeleteAll().then(() => setConfirmAll(false))}>
+              Yes, delete everything
+            </button>
+            <button onClick={() => setConfirmAll(false)}>Cancel</button>
+          </span>
+        ) : (
+          <button class="danger" onClick={() => setConfirmAll(true)}>
+            Delete all
+          </button>
+        )}
+      </div>
+
+      <h2>Sessions</h2>
+      {newestFirst.length === 0 ? (
+        <p class="muted">No detection sessions yet. Turn detection on for a tab with a video.</p>
+      ) : (
+        <>
+          <label>
+            Session{' '}
+            <select value={current?.id} onChange={(e) => setSelected((e.target as HTMLSelectElement).value)}>
+              {newestFirst.map((s) => (
+                <option key={s.id} value={s.id}>
+                  {new Date(s.started).toLocaleString()} - {s.title || s.pageUrl || 'untitled'}
+                </option>
+              ))}
+            </select>
+          </label>
+          {current && (
+            <div class="card session" data-session={current.id}>
+              <div class="row">
+                <h3>{current.title || current.pageUrl || 'Untitled session'}</h3>
+                <span class="spacer" />
+                <button class="danger" aria-label={`Delete session ${current.title}`} onClick={() => void p.onDeleteSession(current.id)}>
+                  Delete session
+                </button>
+              </div>
+              <p class="muted">
+                {formatDuration(current.updated - current.started + 1000)}, {rows ? facesIn(rows) : '...'} face(s), {current.rows} face-seconds
+              </p>
+              {line && <TimelineChart data={line} />}
+              {shares && <DistributionChart shares={shares} />}
+            </div>
+          )}
+        </>
+      )}
+
+      <h2>Analysed images</h2>
+      {p.images.length === 0 ? (
+        <p class="muted">No images yet. Right-click an image and choose "Analyze emotions in this image".</p>
+      ) : (
+        <ul class="plain images">
+          {[...p.images].reverse().map((img) => (
+            <li class="card row" key={img.id} data-image={img.id}>
+              {img.thumbnail && <img src={img.thumbnail} alt="" width={48} />}
+              <div>
+                <div>
+                  {img.faces.length === 0
+                    ? 'No face found'
+                    : img.faces.map((f) => `${EMOTION_EMOJI[f.emotion]} ${f.emotion} ${percent(f.confidence)}`).join(', ')}
+                </div>
+                <div class="muted" title={img.imageUrl}>
+                  {new Date(img.time).toLocaleString()} - {shorten(img.pageUrl || img.imageUrl)}
+                </div>
+              </div>
+              <span class="spacer" />
+              <button aria-label="Delete this image result" onClick={() => void p.onDeleteImage(img.id)}>
+                Delete
+              </button>
+            </li>
+          ))}
+        </ul>
+      )}
+    </div>
+  );
+}
+
+const shorten = (url: string) => (url.length > 60 ? `${url.slice(0, 57)}...` : url);

@@ -1,0 +1,107 @@
+// @vitest-environment happy-dom
+import { cleanup, fireEvent, render, screen } from '@testing-library/preact';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import type { LiveSnapshot } from '../../src/extension/messages';
+import { Popup, type PopupProps } from '../../src/ui/Popup';
+import { tabStatus } from '../../src/ui/status';
+
+const scores = (top: string) =>
+  ({ angry: 0.02, disgust: 0.01, fear: 0.03, happy: 0.04, neutral: 0.05, sad: 0.05, surprise: 0.05, [top]: 0.75 }) as LiveSnapshot['faces'][0]['scores'];
+const live: LiveSnapshot = {
+  running: true,
+  videos: [{ id: 'v1', mode: 'pixels', notice: null }],
+  faces: [
+    { videoId: 'v1', faceId: 1, emotion: 'happy', confidence: 0.75, scores: scores('happy') },
+    { videoId: 'v1', faceId: 2, emotion: 'sad', confidence: 0.75, scores: scores('sad') },
+  ],
+  fps: 4.7,
+  sessionId: 'abc',
+};
+
+function props(over: Partial<PopupProps> = {}): PopupProps {
+  return {
+    status: tabStatus({ url: 'https://meet.example/', enabled: true, allowed: true, engine: { state: 'ready', progress: 1, detail: 'ready' }, live }),
+    enabled: true,
+    live,
+    threshold: 0,
+    noticeAccepted: true,
+    busy: false,
+    error: null,
+    onToggle: vi.fn(),
+    onAcceptNotice: vi.fn(),
+    onOpenPanel: vi.fn(),
+    onOpenWebcam: vi.fn(),
+    onOpenSettings: vi.fn(),
+    ...over,
+  };
+}
+
+afterEach(cleanup);
+
+describe('Popup', () => {
+  it('shows the number of faces and one set of labelled bars per face', () => {
+    render(<Popup {...props()} />);
+    expect(screen.getByText('Detecting 2 faces')).toBeTruthy();
+    expect(screen.getByText(/Face 1: .* happy 75%/)).toBeTruthy();
+    expect(screen.getByText(/Face 2: .* sad 75%/)).toBeTruthy();
+    const meters = screen.getAllByRole('meter');
+    expect(meters.length).toBe(14);
+    expect(meters.find((m) => m.getAttribute('aria-label') === 'happy')!.getAttribute('aria-valuenow')).toBe('75');
+    expect(screen.getByRole('button', { name: 'Turn detection off' }).getAttribute('aria-pressed')).toBe('true');
+  });
+
+  it('labels faces below the confidence threshold as uncertain', () => {
+    render(<Popup {...props({ threshold: 0.8 })} />);
+    expect(screen.getByText('Face 1: uncertain')).toBeTruthy();
+  });
+
+  it('shows model loading progress', () => {
+    const status = tabStatus({ url: 'https://a.example/', enabled: true, allowed: true, engine: { state: 'loading', progress: 0.6, detail: 'loading the face detector' }, live: null });
+    render(<Popup {...props({ status, live: null })} />);
+    expect(screen.getByText(/Loading the models: loading the face detector/)).toBeTruthy();
+    expect(screen.getByRole('progressbar').getAttribute('aria-valuenow')).toBe('60');
+  });
+
+  it('explains why a tab cannot be analysed and does not offer the toggle', () => {
+    const status = tabStatus({ url: 'chrome://settings', enabled: false, allowed: true, engine: null, live: null });
+    render(<Popup {...props({ status, enabled: false, live: null })} />);
+    expect(screen.getByText(/browsers protect their own pages/)).toBeTruthy();
+    expect((screen.getByRole('button', { name: /Turn detection on/ }) as HTMLButtonElement).disabled).toBe(true);
+  });
+
+  it('shows the engine error (e.g. a corrupt model) clearly', () => {
+    const status = tabStatus({ url: 'https://a.example/', enabled: true, allowed: true, engine: { state: 'error', progress: 0, detail: 'MODEL_LOAD_FAILED: weights are truncated' }, live: null });
+    render(<Popup {...props({ status, live: null })} />);
+    expect(screen.getByText(/engine failed to start: MODEL_LOAD_FAILED: weights are truncated/)).toBeTruthy();
+  });
+
+  it('shows the first-run notice and keeps the toggle off until it is acknowledged', () => {
+    const p = props({ noticeAccepted: false, enabled: false, live: null, status: { kind: 'off', text: 'Detection is off for this tab.' } });
+    render(<Popup {...p} />);
+    expect(screen.getByText(/Everything stays on this device/)).toBeTruthy();
+    expect(screen.getByText(/Art\. 5\(1\)\(f\)/)).toBeTruthy();
+    expect((screen.getByRole('button', { name: /Turn detection on/ }) as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.click(screen.getByRole('button', { name: 'I understand' }));
+    expect(p.onAcceptNotice).toHaveBeenCalledOnce();
+  });
+
+  it('toggle and side panel buttons call their actions', () => {
+    const p = props();
+    render(<Popup {...p} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Turn detection off' }));
+    fireEvent.click(screen.getByRole('button', { name: /Open side panel/ }));
+    expect(p.onToggle).toHaveBeenCalledOnce();
+    expect(p.onOpenPanel).toHaveBeenCalledOnce();
+  });
+});
+
+describe('tabStatus', () => {
+  const ready = { state: 'ready' as const, progress: 1, detail: 'ready' };
+  it('covers off, not allowed, protected video and no video', () => {
+    expect(tabStatus({ url: 'https://a.example/', enabled: false, allowed: true, engine: ready, live: null }).kind).toBe('off');
+    expect(tabStatus({ url: 'https://a.example/', enabled: false, allowed: false, engine: ready, live: null }).text).toMatch(/allowed sites/);
+    const drm = { ...live, faces: [], videos: [{ id: 'v1', mode: 'pixels' as const, notice: 'FaceML: cannot analyse protected video' }] };
+    expect(tabStatus({ url: 'https://a.example/', enabled: true, allowed: true, engine: ready, live: drm })).toEqual({ kind: 'unavailable', text: 'Cannot analyse: cannot analyse protected video' });
+    expect(tabStatus({ url: 'https://a.example/', enabled: true, allowed: true, engine: ready, live: { ...live, videos: [], faces: [] } }).text).toMatch(/no playing video/);
+  });
+});

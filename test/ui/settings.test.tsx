@@ -1,0 +1,41 @@
+// @vitest-environment happy-dom
+import { cleanup, fireEvent, render, screen, waitFor } from '@testing-library/preact';
+import { afterEach, describe, expect, it } from 'vitest';
+import { DEFAULT_SETTINGS, loadSettings, saveSettings, type Settings } from '../../src/storage/settings';
+import { SettingsForm } from '../../src/ui/SettingsForm';
+import { MemoryArea } from '../helpers/memory-storage';
+
+afterEach(cleanup);
+// happy-dom does not submit a form on a submit button's click (browsers do): submit the form itself.
+const save = () => fireEvent.submit(screen.getByRole('button', { name: 'Save settings' }).closest('form')!);
+
+describe('SettingsForm', () => {
+  it('saves changed values through the settings store', async () => {
+    const area = new MemoryArea();
+    render(<SettingsForm settings={{ ...DEFAULT_SETTINGS }} onSave={async (next: Settings) => void (await saveSettings(area, next))} />);
+    fireEvent.input(screen.getByLabelText(/Frames analysed per second/), { target: { value: '8' } });
+    fireEvent.input(screen.getByLabelText(/Minimum face size/), { target: { value: '48' } });
+    fireEvent.click(screen.getByLabelText('Emoji'));
+    fireEvent.input(screen.getByLabelText(/Sites where detection may be turned on/), { target: { value: 'https://www.youtube.com/\nmeet.google.com' } });
+    fireEvent.click(screen.getByLabelText(/thumbnails/));
+    save();
+    await waitFor(() => expect(screen.getByRole('status').textContent).toBe('Saved.'));
+    const saved = await loadSettings(area);
+    expect(saved).toMatchObject({ fps: 8, minFaceSize: 48, overlayStyle: 'emoji', allowedSites: ['youtube.com', 'meet.google.com'], saveThumbnails: true });
+  });
+
+  it('rejects a site that is not a site and saves nothing', async () => {
+    const area = new MemoryArea();
+    render(<SettingsForm settings={{ ...DEFAULT_SETTINGS }} onSave={async (next: Settings) => void (await saveSettings(area, next))} />);
+    fireEvent.input(screen.getByLabelText(/Sites where detection may be turned on/), { target: { value: 'http://[oops' } });
+    save();
+    await waitFor(() => expect(screen.getByRole('status').textContent).toMatch(/Not a site: http:\/\/\[oops/));
+    expect(area.data).toEqual({});
+  });
+
+  it('reports a failed save (storage full) instead of claiming success', async () => {
+    render(<SettingsForm settings={{ ...DEFAULT_SETTINGS }} onSave={async () => Promise.reject(new Error('QUOTA_BYTES quota exceeded'))} />);
+    save();
+    await waitFor(() => expect(screen.getByRole('status').textContent).toMatch(/Could not save: QUOTA_BYTES/));
+  });
+});
