@@ -1,4 +1,5 @@
 import { browser } from 'wxt/browser';
+import { followSettings } from '../../src/extension/settings-client';
 import { VideoSampler } from '../../src/extension/video-sampler';
 
 /**
@@ -10,6 +11,7 @@ const status = document.getElementById('status')!;
 const video = document.getElementById('camera') as HTMLVideoElement;
 const sampler = new VideoSampler(browser);
 (globalThis as { __facemlWebcam?: VideoSampler }).__facemlWebcam = sampler;
+followSettings(browser, (settings) => sampler.applySettings(settings));
 let stream: MediaStream | null = null;
 
 function say(text: string, error = false): void {

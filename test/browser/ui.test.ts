@@ -1,0 +1,147 @@
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import Papa from 'papaparse';
+import sharp from 'sharp';
+import type { Page } from 'puppeteer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toGray } from '../../src/core/image';
+import { LABELS } from '../../src/core/labels';
+import { composeScene } from '../../src/node/synthetic';
+import { PROJECT_ROOT } from '../../src/node/paths';
+import { launchWithExtension, outsideRequests, waitFor, type ExtensionBrowser } from '../helpers/browser';
+import { ferDir, ferSample } from '../helpers/fer';
+import { getPipeline } from '../helpers/pipeline';
+import { detectableFaces } from '../helpers/scenes';
+import { serveStatic } from '../helpers/static-server';
+
+const testDir = ferDir('test');
+const PAGES = path.join(import.meta.dirname, 'pages');
+const SCREENSHOTS = path.join(PROJECT_ROOT, 'docs/screenshots');
+
+type StoredHistory = { sessions: { id: string; title: string; samples: number[][] }[]; images: unknown[] };
+
+describe.skipIf(!testDir)('extension in Chromium: popup, side panel, history, settings', () => {
+  let ext: ExtensionBrowser;
+  let site: Awaited<ReturnType<typeof serveStatic>>;
+  let page: Page;
+  let panel: Page;
+
+  beforeAll(async () => {
+    const pipeline = await getPipeline();
+    const faces = await detectableFaces(async (s) => pipeline.detector.detect(toGray(s.rgba)), await ferSample(testDir!, 80), 2, 200);
+    const scene = await composeScene(640, 480, faces.map((f, i) => ({ file: f.file, x: 40 + i * 320, y: 120, size: 200 })), 11);
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'faceml-ui-'));
+    await writeFile(path.join(dir, 'two.png'), await sharp(scene.jpeg).png().toBuffer());
+    site = await serveStatic([PAGES, dir]);
+    ext = await launchWithExtension();
+    page = await ext.browser.newPage();
+    await page.setViewport({ width: 1000, height: 700 });
+    await page.goto(`${site.origin}/video.html?frames=two.png`);
+    await page.waitForFunction(() => (window as { videoReady?: boolean }).videoReady === true);
+  });
+
+  afterAll(async () => {
+    await ext?.close();
+    await site?.close();
+  });
+
+  it('the popup turns detection on and shows the live faces with their emotion bars', async () => {
+    const status = await ext.clickAction(page); // accepts the first-run notice, then toggles
+    expect(status).toMatch(/Loading the models|Detecting/);
+    const popup = await ext.openPopup(page);
+    await popup.setViewport({ width: 340, height: 640 });
+    await popup.waitForFunction(() => /Detecting 2 faces/.test(document.querySelector('#status')?.textContent ?? ''), { timeout: 60_000 });
+    const meters = await popup.$$eval('[role=meter]', (m) => m.map((e) => Number(e.getAttribute('aria-valuenow'))));
+    expect(meters.length).toBe(14);
+    // Each face's seven scores add up to ~100%.
+    expect(meters.slice(0, 7).reduce((a, b) => a + b, 0)).toBeGreaterThan(95);
+    expect(await popup.$('::-p-text(Before you start)')).toBeNull(); // the notice was acknowledged once
+    await popup.screenshot({ path: path.join(SCREENSHOTS, 'popup.png') });
+
+    // "Open side panel" from the popup: the real side panel (a user gesture carries through).
+    const opened = ext.browser.waitForTarget((t) => t.url().includes('/sidepanel.html'), { timeout: 15_000 });
+    await popup.click('#open-panel');
+    panel = (await (await opened).asPage())!;
+    await panel.setViewport({ width: 400, height: 900 });
+  });
+
+  it('the side panel shows the active tab live and its session in history with charts', async () => {
+    await panel.waitForFunction(() => document.querySelectorAll('[data-face]').length === 2, { timeout: 30_000 });
+    expect(await panel.$eval('[role=tabpanel]', (e) => e.textContent)).toMatch(/Detecting 2 faces/);
+    // History arrives every ~2 s as per-second rows; wait for a few seconds of them.
+    const api = async () => panel.evaluate(async () => (globalThis as any).__facemlPanel.history.all());
+    const stored = (await waitFor(async () => {
+      const h = (await api()) as StoredHistory;
+      return h.sessions[0]?.samples.length >= 8 ? h : null;
+    }, 30_000)) as StoredHistory;
+    expect(stored.sessions.length).toBe(1);
+    expect(stored.sessions[0].title).toBe('FaceML test: video');
+    expect(new Set(stored.sessions[0].samples.map((r) => r[2])).size).toBe(2); // two face ids
+    await panel.click('#tab-history');
+    await panel.waitForSelector('.timeline canvas', { timeout: 10_000 });
+    // The chart really drew something: the canvas is not blank.
+    const inked = await panel.$eval('.timeline canvas', (c) => {
+      const ctx = (c as HTMLCanvasElement).getContext('2d')!;
+      const d = ctx.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
+      let n = 0;
+      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
+      return n;
+    });
+    expect(inked).toBeGreaterThan(500);
+    expect(await panel.$('.distribution canvas')).not.toBeNull();
+    const shares = await panel.$$eval('.distribution-table td', (cells) => cells.map((c) => parseInt(c.textContent ?? '0', 10)));
+    expect(shares.length).toBe(7);
+    expect(shares.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(97);
+    await panel.screenshot({ path: path.join(SCREENSHOTS, 'sidepanel-history.png') });
+  });
+
+  it('exports CSV that parses back to the stored rows', async () => {
+    const downloads = await mkdtemp(path.join(os.tmpdir(), 'faceml-dl-'));
+    const cdp = await ext.browser.target().createCDPSession();
+    await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+    await panel.click('::-p-text(Export CSV)');
+    const file = await waitFor(async () => (await readdir(downloads)).find((f) => f.endsWith('.csv')) ?? null, 15_000);
+    expect(file).toMatch(/^faceml-history-\d{4}-\d{2}-\d{2}\.csv$/);
+    const csv = Papa.parse<Record<string, string>>(await readFile(path.join(downloads, file!), 'utf8'), { header: true, skipEmptyLines: true });
+    expect(csv.errors).toEqual([]);
+    const after = (await panel.evaluate(async () => (globalThis as any).__facemlPanel.history.all())) as StoredHistory;
+    const storedRows = after.sessions[0].samples;
+    const csvRows = csv.data.filter((d) => d.kind === 'face-second');
+    // The export was taken before `after` was read; detection goes on, so it is a prefix.
+    expect(csvRows.length).toBeGreaterThanOrEqual(8);
+    csvRows.forEach((d, i) => {
+      const back = [Date.parse(d.time) / 1000, Number(d.video), Number(d.face), Number(d.frames), ...LABELS.map((l) => Math.round(Number(d[l]) * 1000))];
+      expect(back).toEqual(storedRows[i]);
+    });
+  });
+
+  it('turning detection off keeps the history; deleting the session removes it', async () => {
+    const status = await ext.clickAction(page);
+    expect(status).toMatch(/off/);
+    const sessions = async () => ((await panel.evaluate(async () => (globalThis as any).__facemlPanel.history.sessions())) as unknown[]).length;
+    expect(await sessions()).toBe(1);
+    await panel.click('::-p-text(Delete session)');
+    expect(await waitFor(async () => ((await sessions()) === 0 ? 'gone' : null), 5000)).toBe('gone');
+    await panel.waitForFunction(() => /No detection sessions yet/.test(document.body.textContent ?? ''));
+  });
+
+  it('settings: allowed sites keep detection off elsewhere, with the reason in the popup', async () => {
+    const options = await ext.browser.newPage();
+    await options.goto(`chrome-extension://${ext.extensionId}/options.html`);
+    await options.waitForSelector('textarea[name=allowedSites]');
+    await options.type('textarea[name=allowedSites]', 'example.com');
+    await options.click('::-p-text(Save settings)');
+    await options.waitForFunction(() => document.querySelector('[role=status]')?.textContent === 'Saved.');
+    await options.close();
+    await page.bringToFront();
+    const popup = await ext.openPopup(page);
+    await popup.waitForFunction(() => /not in your allowed sites/.test(document.querySelector('#status')?.textContent ?? ''), { timeout: 10_000 });
+    expect(await popup.$eval('#toggle', (b) => (b as HTMLButtonElement).disabled)).toBe(true);
+    await popup.close();
+  });
+
+  it('made no request beyond 127.0.0.1 and the extension itself', () => {
+    expect(outsideRequests(ext)).toEqual([]);
+  });
+});
