@@ -42,7 +42,7 @@ export default defineContentScript({
           const overlay = images.get(img) ?? new MediaOverlay(img);
           images.set(img, overlay);
           const { width, height } = { width: message.width, height: message.height };
-          if (message.faces.length) overlay.show(message.faces, width, height);
+          if (message.faces.length) overlay.show(message.faces, width, height, message.notSaved ? `FaceML: not saved to history: ${message.notSaved}` : null);
           else overlay.showNotice('FaceML: no face found');
         }
         return undefined;

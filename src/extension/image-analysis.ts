@@ -48,7 +48,7 @@ export function createImageAnalysis(browser: Browser, ensureOffscreen: () => Pro
   return async function analyzeImage(
     info: ImageMenuClick,
     tab: { id?: number; windowId?: number } | undefined,
-  ): Promise<AnalyzeFrameResponse & { via?: 'fetch' | 'capture' }> {
+  ): Promise<AnalyzeFrameResponse & { via?: 'fetch' | 'capture'; notSaved?: string }> {
     if (!info.srcUrl || tab?.id === undefined || tab.windowId === undefined) {
       return { ok: false, error: { code: 'INVALID_ARGUMENT', message: 'no image to analyse' } };
     }
@@ -78,6 +78,7 @@ export function createImageAnalysis(browser: Browser, ensureOffscreen: () => Pro
     }
     const result = await sendToEngine<AnalyzeFrameResponse>(browser, request);
     if (!result?.ok) return result ?? { ok: false, error: { code: 'ENGINE_UNAVAILABLE', message: 'no answer from the engine' } };
+    let notSaved: string | null = null;
     await history.addImage({
       id: crypto.randomUUID(),
       time: Date.now(),
@@ -87,11 +88,21 @@ export function createImageAnalysis(browser: Browser, ensureOffscreen: () => Pro
       height: result.height,
       faces: result.faces.map(({ box, emotion, confidence, scores }) => ({ box, emotion, confidence, scores })),
       ...(saveThumbnails && result.thumbnail ? { thumbnail: result.thumbnail } : {}),
+    }).catch((err: Error) => {
+      // Still show the result; say that it is not in history and why (storage full).
+      notSaved = err.message;
     });
     // A capture is in screen pixels of the visible part; a fetched image in its own pixels.
-    const show: ShowImageResult = { type: 'faceml/show-image-result', srcUrl: info.srcUrl, faces: result.faces, width: width ?? result.width, height: height ?? result.height };
+    const show: ShowImageResult = {
+      type: 'faceml/show-image-result',
+      srcUrl: info.srcUrl,
+      faces: result.faces,
+      width: width ?? result.width,
+      height: height ?? result.height,
+      ...(notSaved ? { notSaved } : {}),
+    };
     await browser.scripting.executeScript({ target: { tabId: tab.id }, files: ['/content-scripts/content.js'] });
     await browser.tabs.sendMessage(tab.id, show).catch(() => {});
-    return { ...result, via };
+    return { ...result, via, ...(notSaved ? { notSaved } : {}) };
   };
 }

@@ -67,6 +67,8 @@ export interface ShowImageResult {
   faces: FrameFace[];
   width: number;
   height: number;
+  /** Set when the result could not be saved to history, with the reason. */
+  notSaved?: string;
 }
 
 export interface FrameFace {
@@ -139,6 +141,8 @@ export interface LiveSnapshot {
   /** Analysed frames per second over the last few seconds. */
   fps: number;
   sessionId: string | null;
+  /** Why the latest seconds could not be saved to history (e.g. storage full); they are kept and resent. */
+  historyError: string | null;
 }
 
 const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);

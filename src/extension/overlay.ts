@@ -70,10 +70,11 @@ export class MediaOverlay {
     (document.fullscreenElement ?? document.documentElement).append(this.host);
   }
 
-  show(faces: FrameFace[], frameWidth: number, frameHeight: number): void {
+  /** Draws faces; `notice` (optional) is shown alongside them. */
+  show(faces: FrameFace[], frameWidth: number, frameHeight: number, notice: string | null = null): void {
     this.faces = faces;
     this.frameSize = { width: frameWidth, height: frameHeight };
-    this.notice = null;
+    this.notice = notice;
     this.render();
   }
 

@@ -57,6 +57,7 @@ export class VideoSampler {
   private flushTimer: ReturnType<typeof setInterval> | undefined;
   private flushing: Promise<void> | null = null;
   private readonly analysedAt: number[] = [];
+  private historyError: string | null = null;
   private readonly options: SamplerOptions;
 
   constructor(
@@ -114,6 +115,7 @@ export class VideoSampler {
       faces: tracked.flatMap((t) => t.faces.map((f) => ({ videoId: t.id, faceId: f.faceId, emotion: f.emotion, confidence: f.confidence, scores: f.scores }))),
       fps: this.analysedAt.length / 3,
       sessionId: this.sessionId,
+      historyError: this.historyError,
     };
   }
 
@@ -135,7 +137,12 @@ export class VideoSampler {
         const rows = this.pendingRows.slice();
         const message: HistorySamples = { type: 'faceml/history-samples', sessionId: this.sessionId, rows };
         const answer: HistorySamplesResponse | undefined = await this.browser.runtime.sendMessage(message).catch(() => undefined);
-        if (answer?.ok) this.pendingRows.splice(0, rows.length);
+        if (answer?.ok) {
+          this.pendingRows.splice(0, rows.length);
+          this.historyError = null;
+        } else if (answer) {
+          this.historyError = answer.error.message;
+        }
       } finally {
         this.flushing = null;
       }

@@ -38,6 +38,11 @@ export function Popup(p: PopupProps) {
             <span style={{ width: `${Math.round(p.status.progress * 100)}%` }} />
           </div>
         )}
+        {p.live?.historyError && (
+          <p class="error" role="alert">
+            History: {p.live.historyError}
+          </p>
+        )}
         {p.error && (
           <p class="error" role="alert">
             {p.error}

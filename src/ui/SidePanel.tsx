@@ -42,6 +42,11 @@ export function SidePanel(p: SidePanelProps) {
       {view === 'live' ? (
         <section role="tabpanel" id="panel-live" aria-labelledby="tab-live">
           <p aria-live="polite">{p.liveText}</p>
+          {p.live?.historyError && (
+            <p class="error" role="alert">
+              History: {p.live.historyError}
+            </p>
+          )}
           {p.live?.running && <LiveFaces faces={p.live.faces} threshold={p.threshold} />}
         </section>
       ) : (

@@ -16,6 +16,7 @@ const live: LiveSnapshot = {
   ],
   fps: 4.7,
   sessionId: 'abc',
+  historyError: null,
 };
 
 function props(over: Partial<PopupProps> = {}): PopupProps {
@@ -53,6 +54,11 @@ describe('Popup', () => {
   it('labels faces below the confidence threshold as uncertain', () => {
     render(<Popup {...props({ threshold: 0.8 })} />);
     expect(screen.getByText('Face 1: uncertain')).toBeTruthy();
+  });
+
+  it('says when history cannot be saved (storage full)', () => {
+    render(<Popup {...props({ live: { ...live, historyError: 'Extension storage is full, so this was not saved.' } })} />);
+    expect(screen.getByRole('alert').textContent).toMatch(/History: Extension storage is full/);
   });
 
   it('shows model loading progress', () => {

@@ -103,6 +103,7 @@ describe('SidePanel history', () => {
       faces: [{ videoId: 'v1', faceId: 3, emotion: 'fear' as const, confidence: 0.66, scores: Object.fromEntries(LABELS.map((l) => [l, l === 'fear' ? 0.66 : 0.34 / 6])) as never }],
       fps: 5,
       sessionId: 's',
+      historyError: null,
     };
     render(<SidePanel {...await props({ live, initialView: 'live' })} />);
     expect(screen.getByRole('tab', { name: 'Live' }).getAttribute('aria-selected')).toBe('true');
