@@ -12,9 +12,11 @@ import {
   isAnalyzeScreenshotRequest,
   isVideoRemoved,
   type AnalyzeFrameResponse,
+  type EngineConfig,
   type FrameOptions,
   type OffscreenStatus,
 } from './messages';
+import { modelSource } from './model-import';
 import { SandboxDetector } from './sandbox-detector';
 
 type Status = Omit<OffscreenStatus, 'type'>;
@@ -25,6 +27,7 @@ type Status = Omit<OffscreenStatus, 'type'>;
  */
 export function startEngine(browser: Browser): void {
   let status: Status = { state: 'loading', progress: 0, detail: 'starting' };
+  let modelName = '';
   const report = (next: Status) => {
     status = next;
     browser.runtime.sendMessage({ type: 'faceml/offscreen-status', ...next } satisfies OffscreenStatus).catch(() => {
@@ -37,15 +40,25 @@ export function startEngine(browser: Browser): void {
     report({ state: 'loading', progress: 0.1, detail: 'starting TensorFlow.js (wasm)' });
     await initTensorflow({ wasmPath: url('/wasm/') });
     report({ state: 'loading', progress: 0.3, detail: 'loading the emotion model' });
-    const metadata = (await fetch(url('/models/emotion/metadata.json')).then((r) => r.json()).catch(() => ({}))) as ModelMetadata;
-    const classifier = await EmotionClassifier.load(tf.io.browserHTTPRequest(url('/models/emotion/model.json')), metadata);
+    // Which model: the built-in one or one the user imported (settings page). The service worker
+    // knows (the offscreen document cannot read extension storage).
+    const config = (await browser.runtime.sendMessage({ type: 'faceml/engine-config' }).catch(() => null)) as EngineConfig | null;
+    const choice = config?.model ?? { active: 'builtin', custom: null };
+    const source = modelSource(choice, url('/models/emotion/model.json'));
+    const metadata = source.custom
+      ? source.custom.metadata
+      : ((await fetch(url('/models/emotion/metadata.json')).then((r) => r.json()).catch(() => ({}))) as ModelMetadata);
+    modelName = source.custom ? `${source.custom.name} (imported)` : `${metadata.name ?? 'faceml-emotion'} (built-in)`;
+    const classifier = await EmotionClassifier.load(source.handler, metadata).catch((err: Error) => {
+      throw source.custom ? new FaceMLError('MODEL_LOAD_FAILED', `your imported model "${source.custom.name}" failed to load (${err.message}); switch back to the built-in model in settings`) : err;
+    });
     report({ state: 'loading', progress: 0.6, detail: 'loading the face detector (OpenCV.js)' });
     const cascade = await fetch(url('/models/haarcascade_frontalface_default.xml')).then((r) => {
       if (!r.ok) throw new FaceMLError('DETECTOR_LOAD_FAILED', `face cascade missing (${r.status})`);
       return r.arrayBuffer();
     });
     const detector = await SandboxDetector.create(url('/opencv.html'), cascade);
-    report({ state: 'ready', progress: 1, detail: `ready (${tf.getBackend()})` });
+    report({ state: 'ready', progress: 1, detail: `ready (${tf.getBackend()}, model: ${modelName})`, model: modelName });
     return new EmotionPipeline(detector, classifier);
   })();
   pipelineReady.catch((err) => report({ state: 'error', progress: 0, detail: `${(err as FaceMLError).code ?? 'ERROR'}: ${(err as Error).message}` }));

@@ -89,6 +89,13 @@ export interface OffscreenStatus {
   /** 0..1 while loading. */
   progress: number;
   detail: string;
+  /** The emotion model in use, once ready. */
+  model?: string;
+}
+
+/** Service worker -> offscreen engine, on request at start: which emotion model to load. */
+export interface EngineConfig {
+  model: import('./model-choice').ModelChoice;
 }
 
 export interface ToggleRequest {

@@ -3,6 +3,7 @@ import { sendToEngine } from './engine-client';
 import { HistoryStore } from '../storage/history';
 import { loadSettings, SETTINGS_KEY, siteAllowed } from '../storage/settings';
 import { StorageFullError } from '../storage/storage-area';
+import { loadModelChoice, MODEL_CHOICE_KEY } from './model-choice';
 import { createImageAnalysis, IMAGE_MENU_ID } from './image-analysis';
 import {
   isAnalyzeCaptureRequest,
@@ -13,6 +14,7 @@ import {
   type AnalyzeCaptureRequest,
   type AnalyzeFrameResponse,
   type AnalyzeScreenshotRequest,
+  type EngineConfig,
   type HistorySamples,
   type HistorySamplesResponse,
   type OffscreenStatus,
@@ -154,7 +156,17 @@ export function createTabControl(browser: Browser) {
   browser.storage.onChanged.addListener((changes, area) => {
     // The user lowered retention: apply it now, not only at the next write.
     if (area === 'local' && changes[SETTINGS_KEY]) history.applyRetention().catch((err) => console.error('faceml: retention failed', err));
+    // Another emotion model was chosen: restart the engine with it.
+    if (area === 'local' && changes[MODEL_CHOICE_KEY]) restartEngine().catch((err) => console.error('faceml: engine restart failed', err));
   });
+
+  async function restartEngine(): Promise<void> {
+    const contexts = await browser.runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT' as never] });
+    if (contexts.length === 0) return;
+    await browser.offscreen.closeDocument();
+    engineStatus = null;
+    if ((await enabledTabs()).length > 0 || (await ownPagesUsingEngine()) > 0) await ensureOffscreen();
+  }
 
   /** Per-second rows from a tab the user turned on (content script) or from our webcam page. */
   async function saveSamples(message: HistorySamples, sender: { tab?: { id?: number; url?: string; title?: string }; url?: string }): Promise<HistorySamplesResponse> {
@@ -225,6 +237,10 @@ export function createTabControl(browser: Browser) {
     }
     if (wantsEngine && isOwnPage(sender)) {
       ensureOffscreen().then(() => sendResponse({ ok: true }), (err: Error) => sendResponse({ ok: false, error: err.message }));
+      return true;
+    }
+    if ((message as { type?: string })?.type === 'faceml/engine-config' && !sender.tab && sender.url?.endsWith(OFFSCREEN_PATH)) {
+      loadModelChoice(browser.storage.local).then((model) => sendResponse({ model } satisfies EngineConfig), () => sendResponse({ model: { active: 'builtin', custom: null } }));
       return true;
     }
     if (isOffscreenStatus(message)) {

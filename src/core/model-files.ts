@@ -1,0 +1,78 @@
+import type { ModelMetadata } from './classifier';
+import { FaceMLError } from './errors';
+import { tf } from './tf-backend';
+
+/** A model.json and its weight files, however they were read (folder, picked files, zip). */
+export interface ModelParts {
+  /** Where the files came from, for error messages. */
+  where: string;
+  modelJson: unknown;
+  /** Weight files by the path model.json names them with. */
+  files: ReadonlyMap<string, Uint8Array>;
+}
+
+export interface CheckedModel {
+  artifacts: tf.io.ModelArtifacts;
+  metadata: ModelMetadata;
+  handler: tf.io.IOHandler;
+}
+
+/**
+ * Checks a tfjs layers model's files before tfjs sees them, with errors that name what is
+ * wrong (not a layers model, a weight file missing, weights truncated), and returns an IO
+ * handler for EmotionClassifier.load (which then checks shapes and labels). Used by the Node
+ * loader (files in a folder) and by the extension's model import (picked files or a zip).
+ */
+export function checkModelParts({ where, modelJson, files }: ModelParts): CheckedModel {
+  const json = modelJson as Partial<tf.io.ModelJSON> | null;
+  if (!json || typeof json !== 'object' || !json.modelTopology || !Array.isArray(json.weightsManifest)) {
+    throw new FaceMLError('MODEL_LOAD_FAILED', `${where}: model.json is not a TensorFlow.js layers model (no modelTopology/weightsManifest)`);
+  }
+  const weightSpecs: tf.io.WeightsManifestEntry[] = [];
+  const buffers: Uint8Array[] = [];
+  for (const group of json.weightsManifest) {
+    weightSpecs.push(...group.weights);
+    for (const p of group.paths) {
+      const bytes = files.get(p) ?? files.get(p.split('/').pop()!);
+      if (!bytes) throw new FaceMLError('MODEL_LOAD_FAILED', `${where}: weight file missing: ${p}`);
+      buffers.push(bytes);
+    }
+  }
+  const weightData = concat(buffers);
+  const expectedBytes = weightSpecs.reduce((sum, w) => sum + bytesOf(w), 0);
+  if (weightData.byteLength !== expectedBytes) {
+    throw new FaceMLError(
+      'MODEL_LOAD_FAILED',
+      `${where}: weights hold ${weightData.byteLength} bytes, the manifest needs ${expectedBytes} (truncated or mismatched files)`,
+    );
+  }
+  const metadata = ((json.userDefinedMetadata as Record<string, unknown> | undefined)?.faceml ?? {}) as ModelMetadata;
+  const artifacts: tf.io.ModelArtifacts = {
+    modelTopology: json.modelTopology,
+    format: json.format,
+    generatedBy: json.generatedBy,
+    convertedBy: json.convertedBy,
+    weightSpecs,
+    weightData,
+    userDefinedMetadata: json.userDefinedMetadata,
+  };
+  return { artifacts, metadata, handler: tf.io.fromMemory(artifacts) };
+}
+
+function bytesOf(w: tf.io.WeightsManifestEntry): number {
+  const count = w.shape.reduce((a, b) => a * b, 1);
+  const q = w.quantization?.dtype;
+  const per = q === 'float16' || q === 'uint16' ? 2 : q === 'uint8' ? 1 : w.dtype === 'bool' ? 1 : 4;
+  return count * per;
+}
+
+function concat(parts: Uint8Array[]): ArrayBuffer {
+  const total = parts.reduce((n, p) => n + p.byteLength, 0);
+  const out = new Uint8Array(total);
+  let offset = 0;
+  for (const p of parts) {
+    out.set(p, offset);
+    offset += p.byteLength;
+  }
+  return out.buffer;
+}
