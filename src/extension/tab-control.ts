@@ -249,7 +249,9 @@ export function createTabControl(browser: Browser) {
       return undefined;
     }
     if (isHistorySamples(message)) {
-      saveSamples(message, sender).then(sendResponse);
+      saveSamples(message, sender).then(sendResponse, (err: Error) =>
+        sendResponse({ ok: false, error: { code: 'STORAGE_ERROR', message: err.message } } satisfies HistorySamplesResponse),
+      );
       return true;
     }
     if (isAnalyzeCaptureRequest(message) && sender.tab) {

@@ -35,6 +35,7 @@ const CAPTURE_INTERVAL_MS = 540;
 /** How often finished seconds go to history, and how many unsaved rows are kept while it fails. */
 const HISTORY_FLUSH_MS = 2000;
 const MAX_PENDING_ROWS = 20_000;
+const HISTORY_SEND_TIMEOUT_MS = 10_000;
 const nextFrame = () => new Promise<void>((r) => requestAnimationFrame(() => r()));
 
 /**
@@ -136,7 +137,11 @@ export class VideoSampler {
         if (!this.pendingRows.length || !this.sessionId) return;
         const rows = this.pendingRows.slice();
         const message: HistorySamples = { type: 'faceml/history-samples', sessionId: this.sessionId, rows };
-        const answer: HistorySamplesResponse | undefined = await this.browser.runtime.sendMessage(message).catch(() => undefined);
+        // Bounded wait: a send that never settles must not stop later flushes.
+        const answer: HistorySamplesResponse | undefined = await Promise.race([
+          this.browser.runtime.sendMessage(message).catch(() => undefined),
+          new Promise<undefined>((r) => setTimeout(() => r(undefined), HISTORY_SEND_TIMEOUT_MS)),
+        ]);
         if (answer?.ok) {
           this.pendingRows.splice(0, rows.length);
           this.historyError = null;

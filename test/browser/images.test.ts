@@ -47,6 +47,8 @@ describe.skipIf(!testDir)('extension in Chromium: "Analyze emotions in this imag
     await page.waitForFunction(() => (window as { imagesReady?: boolean }).imagesReady === true);
     // A real right-click grants activeTab; the toolbar click is the gesture puppeteer can make.
     await ext.clickAction(page);
+    // The user opted in to thumbnails in history (off by default).
+    await page.extensionRealms()[0].evaluate(() => (globalThis as any).chrome.storage.local.set({ 'faceml:settings': { saveThumbnails: true } }));
     const swTarget = await ext.browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().endsWith('/background.js'));
     const worker = (await swTarget.worker())!;
     // The very handler the context menu calls.
@@ -68,8 +70,12 @@ describe.skipIf(!testDir)('extension in Chromium: "Analyze emotions in this imag
     expect(same.faces.length).toBe(1);
     expect(cross.ok).toBe(true);
     expect(cross.faces.length).toBe(2);
-    const stored = results.images as { imageUrl: string; faces: unknown[] }[];
+    const stored = results.images as { imageUrl: string; faces: unknown[]; thumbnail?: string }[];
     expect(stored.map((r) => r.imageUrl)).toEqual([sameUrl, crossUrl]);
+    for (const r of stored) {
+      expect(r.thumbnail).toMatch(/^data:image\/jpeg;base64,/);
+      expect(r.thumbnail!.length).toBeLessThan(20_000); // small: at most 96 px
+    }
     expect(stored.map((r) => r.faces.length)).toEqual([1, 2]);
     const drawn = await waitFor(async () => {
       for (const realm of page.extensionRealms()) {

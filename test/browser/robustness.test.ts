@@ -86,7 +86,26 @@ describe.skipIf(!testDir)('extension in Chromium: robustness', () => {
     expect(resumed).toBe(5);
   });
 
-  it('keeps detecting and remembers the tab after the service worker is stopped', async () => {
+  /** This tab's detection session as stored in history (read from the content script's side). */
+  const storedRows = async (): Promise<number[][]> =>
+    page.extensionRealms()[0].evaluate(async () => {
+      const id = (globalThis as any).__faceml.live().sessionId;
+      const key = `faceml:session:${id}`;
+      return ((await (globalThis as any).chrome.storage.local.get(key))[key] ?? []) as number[][];
+    });
+
+  it('keeps detecting, remembers the tab and keeps the history after the service worker is stopped', async () => {
+    const before = await waitFor(async () => {
+      const rows = await storedRows();
+      return rows.length >= 5 ? rows : null;
+    }, 20_000);
+    if (!before) {
+      console.log(await page.extensionRealms()[0].evaluate(async () => {
+        const f = (globalThis as any).__faceml;
+        return JSON.stringify({ live: { ...f.live(), faces: f.live().faces.length }, unsaved: f.unsavedRows, keys: Object.keys(await (globalThis as any).chrome.storage.local.get(null)) });
+      }));
+    }
+    expect(before, 'history rows saved before the restart').toBeTruthy();
     // As Chrome's extension docs do it: stop all service workers through a page's CDP session.
     const cdp = await page.createCDPSession();
     await cdp.send('ServiceWorker.enable');
@@ -95,6 +114,14 @@ describe.skipIf(!testDir)('extension in Chromium: robustness', () => {
     expect(stopped, 'service worker stopped').toBe(true);
     await new Promise((r) => setTimeout(r, 1500));
     expect(await withFaces(page)).toBe(5);
+    // New seconds keep arriving in the same session (the next history message wakes the worker),
+    // and every row saved before the restart is still there.
+    const after = await waitFor(async () => {
+      const rows = await storedRows();
+      return rows.length >= before!.length + 10 ? rows : null;
+    }, 20_000);
+    expect(after, 'history keeps growing after the restart').toBeTruthy();
+    expect(after!.slice(0, before!.length)).toEqual(before);
     // The worker wakes up for the next click and still knows this tab is on: the click turns it off.
     await ext.clickAction(page);
     const off = await waitFor(async () => (await page.$$('faceml-overlay')).length === 0, 15_000);
