@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { zipSync } from 'fflate';
 import sharp from 'sharp';
-import type { Page } from 'puppeteer';
+import type { ElementHandle, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { toGray } from '../../src/core/image';
 import { composeScene } from '../../src/node/synthetic';
@@ -31,7 +31,7 @@ describe.skipIf(!testDir || !torchAvailable)('extension in Chromium: use my own 
   const choice = () => options.evaluate(async () => (await (globalThis as any).chrome.storage.local.get('faceml:model'))['faceml:model'] ?? null);
   const upload = async (files: string[]) => {
     await options.evaluate(() => document.getElementById('model-message')?.remove());
-    const input = (await options.$('#model-files'))!;
+    const input = (await options.$('#model-files')) as ElementHandle<HTMLInputElement>;
     await input.uploadFile(...files);
     await options.click('::-p-text(Use my own model)');
     await options.waitForSelector('#model-message', { timeout: 60_000 });
