@@ -12,7 +12,7 @@ export interface CoreFigures {
 }
 
 /** Lays out n faces on a grid in a 640x480 frame (1 -> one large face, 9 -> 3x3 of ~120 px). */
-function grid(faces: DatasetItem[], n: number) {
+export function grid(faces: DatasetItem[], n: number) {
   const cols = Math.ceil(Math.sqrt(n));
   const rows = Math.ceil(n / cols);
   const size = Math.floor(Math.min(560 / cols, 420 / rows) * 0.85);

@@ -1,15 +1,29 @@
 /**
- * npm run bench [-- --model <dir>] [--quick] [--only core|server]
+ * npm run bench [-- --model <dir>] [--quick] [--only core|server|extension|history] [--soak-minutes N]
  * Prints tables, then, as the LAST line, one JSON object with every figure.
  */
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { PROJECT_ROOT } from '../src/node/paths';
 import { createNodePipeline } from '../src/node/pipeline';
 import { ferDir, ferSample } from '../test/helpers/fer';
 import { benchCore } from './core';
+import { benchExtension } from './extension';
+import { benchHistory } from './history';
 import { benchServer } from './server';
 
-const { values } = parseArgs({ options: { model: { type: 'string' }, quick: { type: 'boolean', default: false }, only: { type: 'string' } } });
+const { values } = parseArgs({
+  options: {
+    model: { type: 'string' },
+    quick: { type: 'boolean', default: false },
+    only: { type: 'string' },
+    'soak-minutes': { type: 'string' },
+  },
+});
+const soakMinutes = Number(values['soak-minutes'] ?? (values.quick ? 1 : 10));
 const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version };
 console.log(`FaceML benchmark on ${machine.cpu} (${machine.cores} cores, ${machine.memory_gb} GB), Node ${machine.node}\n`);
 
@@ -27,5 +41,16 @@ if ((!values.only || values.only === 'server') && faces) {
   const server = await benchServer(pipeline, faces, values.quick ? 3 : 10);
   console.log(server.text + '\n');
   out.server = server.figures;
+}
+if ((!values.only || values.only === 'extension') && faces) {
+  if (!existsSync(path.join(PROJECT_ROOT, '.output/chrome-mv3/manifest.json'))) execFileSync('npx', ['wxt', 'build'], { cwd: PROJECT_ROOT, stdio: 'inherit' });
+  const ext = await benchExtension(faces, { seconds: values.quick ? 5 : 20, soakMinutes });
+  console.log(ext.text + '\n');
+  out.extension = ext.figures;
+}
+if (!values.only || values.only === 'history') {
+  const history = await benchHistory(1);
+  console.log(history.text + '\n');
+  out.history = history.figures;
 }
 console.log(JSON.stringify(out));

@@ -59,6 +59,9 @@ export class VideoSampler {
   private flushing: Promise<void> | null = null;
   private readonly analysedAt: number[] = [];
   private historyError: string | null = null;
+  /** Frame grabbed -> overlay drawn, ms, for the latest analysed frames (benchmarks read it). */
+  private readonly latencies: number[] = [];
+  private analysedTotal = 0;
   private readonly options: SamplerOptions;
 
   constructor(
@@ -155,8 +158,21 @@ export class VideoSampler {
     return this.flushing;
   }
 
-  private record(tracked: Tracked, faces: FrameFace[]): void {
+  /** Analysed frames and their latencies since the last reset (benchmarks). */
+  stats(reset = false): { frames: number; latencies: number[] } {
+    const out = { frames: this.analysedTotal, latencies: this.latencies.slice() };
+    if (reset) {
+      this.analysedTotal = 0;
+      this.latencies.length = 0;
+    }
+    return out;
+  }
+
+  private record(tracked: Tracked, faces: FrameFace[], grabbedAt: number): void {
     tracked.faces = faces;
+    this.analysedTotal++;
+    this.latencies.push(performance.now() - grabbedAt);
+    if (this.latencies.length > 5000) this.latencies.splice(0, this.latencies.length - 5000);
     this.analysedAt.push(performance.now());
     const now = Date.now();
     for (const f of faces) this.aggregator.add(tracked.no, f.faceId, f.scores, now);
@@ -210,6 +226,7 @@ export class VideoSampler {
       return;
     }
     if (tracked.mode === 'capture') return this.analyseByCapture(video, tracked);
+    const grabbedAt = performance.now();
     const scale = Math.max(1, video.videoWidth / this.options.maxFrameWidth);
     this.canvas.width = Math.round(video.videoWidth / scale);
     this.canvas.height = Math.round(video.videoHeight / scale);
@@ -233,8 +250,8 @@ export class VideoSampler {
     }
     if (!this.running || !this.videos.has(video)) return;
     if (response.ok) {
-      this.record(tracked, response.faces);
       tracked.overlay.show(response.faces, video.videoWidth, video.videoHeight);
+      this.record(tracked, response.faces, grabbedAt);
     } else {
       tracked.faces = [];
       tracked.overlay.showNotice(`FaceML: ${response.error.message}`);
@@ -272,6 +289,7 @@ export class VideoSampler {
     if (wait > 0) await new Promise((r) => setTimeout(r, wait));
     this.lastCapture = performance.now();
     tracked.overlay.setHidden(true);
+    const grabbedAt = performance.now();
     await nextFrame();
     await nextFrame();
     let response: AnalyzeFrameResponse;
@@ -286,12 +304,12 @@ export class VideoSampler {
       tracked.overlay.showNotice(`FaceML: ${response.error.message}`);
       return;
     }
-    this.record(tracked, response.faces);
     // Capture pixels of the visible part -> CSS pixels of the whole picture.
     const faces: FrameFace[] = response.faces.map((f) => ({
       ...f,
       box: { x: left - content.left + f.box.x / dpr, y: top - content.top + f.box.y / dpr, width: f.box.width / dpr, height: f.box.height / dpr },
     }));
     tracked.overlay.show(faces, content.width, content.height);
+    this.record(tracked, response.faces, grabbedAt);
   }
 }

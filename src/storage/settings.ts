@@ -68,7 +68,7 @@ export function sanitiseSettings(raw: unknown): Settings {
   const ret = (typeof r.retention === 'object' && r.retention !== null ? r.retention : {}) as Record<string, unknown>;
   const styles: OverlayStyle[] = ['box-label', 'label', 'emoji'];
   return {
-    fps: clamp(r.fps, 1, 15, d.fps),
+    fps: clamp(r.fps, 1, 30, d.fps),
     minFaceSize: Math.round(clamp(r.minFaceSize, 20, 200, d.minFaceSize)),
     confidenceThreshold: clamp(r.confidenceThreshold, 0, 0.95, d.confidenceThreshold),
     smoothing: clamp(r.smoothing, 0, 0.95, d.smoothing),

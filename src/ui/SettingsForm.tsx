@@ -49,7 +49,7 @@ export function SettingsForm({ settings, onSave, children }: SettingsFormProps) 
             <label>
               Frames analysed per second: <span class="value">{draft.fps}</span>
               <br />
-              <input name="fps" type="range" min={1} max={15} step={1} value={draft.fps} onInput={(e) => set('fps', num(e))} />
+              <input name="fps" type="range" min={1} max={30} step={1} value={draft.fps} onInput={(e) => set('fps', num(e))} />
             </label>
           </p>
           <p>

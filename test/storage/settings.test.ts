@@ -11,7 +11,7 @@ describe('settings', () => {
 
   it('clamps numbers and drops unknown keys', () => {
     const s = sanitiseSettings({ fps: 100, minFaceSize: 2, smoothing: 1, confidenceThreshold: -1, retention: { days: 0, sessions: 1e9 }, evil: '<script>' });
-    expect(s.fps).toBe(15);
+    expect(s.fps).toBe(30);
     expect(s.minFaceSize).toBe(20);
     expect(s.smoothing).toBe(0.95);
     expect(s.confidenceThreshold).toBe(0);
