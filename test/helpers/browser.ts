@@ -22,12 +22,12 @@ export interface ExtensionBrowser {
 }
 
 /** Debian's Chromium, headless, with the built extension loaded (see README for flags). */
-export async function launchWithExtension(extraArgs: string[] = []): Promise<ExtensionBrowser> {
+export async function launchWithExtension(extraArgs: string[] = [], extensionDir = EXTENSION_DIR): Promise<ExtensionBrowser> {
   const browser = await puppeteer.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
     pipe: true,
-    enableExtensions: [EXTENSION_DIR],
+    enableExtensions: [extensionDir],
     args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', ...extraArgs],
   });
   const requests: string[] = [];

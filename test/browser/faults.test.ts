@@ -1,0 +1,183 @@
+import { cp, mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import type { Page } from 'puppeteer';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { toGray } from '../../src/core/image';
+import { composeScene } from '../../src/node/synthetic';
+import { EXTENSION_DIR, launchWithExtension, outsideRequests, waitFor, type ExtensionBrowser } from '../helpers/browser';
+import { ferDir, ferSample } from '../helpers/fer';
+import { randomValue, rng } from '../helpers/fuzz';
+import { getPipeline } from '../helpers/pipeline';
+import { detectableFaces } from '../helpers/scenes';
+import { serveStatic } from '../helpers/static-server';
+
+const testDir = ferDir('test');
+const PAGES = path.join(import.meta.dirname, 'pages');
+const MESSAGE_TYPES = [
+  'faceml/analyze-frame', 'faceml/analyze-capture', 'faceml/analyze-screenshot', 'faceml/analyze-image', 'faceml/video-removed',
+  'faceml/history-samples', 'faceml/toggle', 'faceml/tab-state', 'faceml/ensure-engine', 'faceml/engine-status', 'faceml/engine-config',
+  'faceml/offscreen-status', 'faceml/live', 'faceml/set-enabled', 'faceml/show-image-result', 'faceml/unknown',
+];
+
+describe.skipIf(!testDir)('extension in Chromium: faults and fuzzed messages', () => {
+  let ext: ExtensionBrowser;
+  let site: Awaited<ReturnType<typeof serveStatic>>;
+  let page: Page;
+  let dir: string;
+
+  const faceCount = async (p: Page) => ((await ext.overlays(p)) ?? []).reduce((n, v) => n + v.faces.length, 0);
+  const engineTensors = async () => {
+    const target = ext.browser.targets().find((t) => t.url().endsWith('/offscreen.html'));
+    const engine = await target!.asPage();
+    return engine!.evaluate(() => (globalThis as any).__facemlEngine.memory().numTensors as number);
+  };
+  const realm = (p: Page) => p.extensionRealms()[0];
+  const sessionRows = (p: Page) =>
+    realm(p).evaluate(async () => {
+      const key = `faceml:session:${(globalThis as any).__faceml.live().sessionId}`;
+      return (((await (globalThis as any).chrome.storage.local.get(key))[key] ?? []) as number[][]).map((r) => r[0]);
+    });
+
+  beforeAll(async () => {
+    const pipeline = await getPipeline();
+    const [face] = await detectableFaces(async (s) => pipeline.detector.detect(toGray(s.rgba)), await ferSample(testDir!, 60), 1, 220);
+    const scene = await composeScene(640, 480, [{ file: face.file, x: 200, y: 120, size: 220 }], 31);
+    dir = await mkdtemp(path.join(os.tmpdir(), 'faceml-faults-'));
+    await writeFile(path.join(dir, 'one.png'), await sharp(scene.jpeg).png().toBuffer());
+    site = await serveStatic([PAGES, dir]);
+    ext = await launchWithExtension();
+    page = await ext.browser.newPage();
+    await page.goto(`${site.origin}/video.html?frames=one.png`);
+    await page.waitForFunction(() => (window as { videoReady?: boolean }).videoReady === true);
+    await ext.clickAction(page);
+    expect(await waitFor(async () => ((await faceCount(page)) > 0 ? true : null), 60_000)).toBe(true);
+  });
+
+  afterAll(async () => {
+    await ext?.close();
+    await site?.close();
+  });
+
+  it('survives 400 fuzzed messages from a content script: no crash, no leak, and a tab cannot toggle itself', async () => {
+    const tensorsBefore = await engineTensors();
+    const r = rng(7);
+    const messages = Array.from({ length: 400 }, () => {
+      const m: Record<string, unknown> = { type: MESSAGE_TYPES[Math.floor(r() * MESSAGE_TYPES.length)] };
+      for (const key of ['videoId', 'frame', 'scale', 'rect', 'crop', 'devicePixelRatio', 'tabId', 'sessionId', 'rows', 'options', 'srcUrl', 'faces', 'enabled']) {
+        if (r() < 0.5) m[key] = randomValue(r);
+      }
+      return m;
+    });
+    const tabIdBefore = await ext.browser.targets().length;
+    const answers = (await realm(page).evaluate(async (list: unknown[]) => {
+      const out: string[] = [];
+      for (const m of list) {
+        const a = await (globalThis as any).chrome.runtime.sendMessage(m).then((x: unknown) => (x === undefined ? 'undefined' : JSON.stringify(x).slice(0, 80)), (e: Error) => `rejected: ${e.message}`);
+        out.push(a);
+      }
+      return out;
+    }, messages)) as string[];
+    expect(answers.length).toBe(400);
+    // Content scripts may not switch detection for any tab (this one included).
+    const toggles = messages.map((m, i) => [m, answers[i]] as const).filter(([m]) => m.type === 'faceml/toggle');
+    expect(toggles.length).toBeGreaterThan(0);
+    for (const [, answer] of toggles) expect(answer).not.toMatch(/"enabled"/);
+    // Still detecting, no tensors left behind, nothing opened.
+    await new Promise((r2) => setTimeout(r2, 1500));
+    expect(await waitFor(async () => ((await faceCount(page)) > 0 ? true : null), 20_000)).toBe(true);
+    expect(await engineTensors()).toBe(tensorsBefore);
+    expect(ext.browser.targets().length).toBe(tabIdBefore);
+  });
+
+  it('reports full storage in the popup, keeps detecting, and saves the held seconds once there is room', async () => {
+    const before = await waitFor(async () => {
+      const rows = await sessionRows(page);
+      return rows.length > 2 ? rows : null;
+    }, 20_000);
+    expect(before).toBeTruthy();
+    // Fill chrome.storage.local (10 MB quota) from an extension page.
+    const filler = await ext.browser.newPage();
+    await filler.goto(`chrome-extension://${ext.extensionId}/options.html`);
+    const filled = await filler.evaluate(async () => {
+      const local = (globalThis as any).chrome.storage.local;
+      let size = 4_000_000;
+      for (let i = 0; size > 1000; i++) {
+        try {
+          await local.set({ [`filler${i}`]: 'x'.repeat(size) });
+        } catch {
+          size = Math.floor(size / 2);
+        }
+      }
+      return (await local.getBytesInUse(null)) as number;
+    });
+    expect(filled).toBeGreaterThan(9_000_000);
+    const fullAt = Math.floor(Date.now() / 1000);
+    await filler.close();
+    const popup = await ext.openPopup(page);
+    await popup.waitForFunction(() => /History: Extension storage is full/.test(document.body.textContent ?? ''), { timeout: 20_000 });
+    await popup.close();
+    expect(await faceCount(page)).toBeGreaterThan(0);
+    // Make room: the seconds held by the content script since storage filled up get saved.
+    await realm(page).evaluate(async () => {
+      const local = (globalThis as any).chrome.storage.local;
+      const keys = Object.keys(await local.get(null)).filter((k) => k.startsWith('filler'));
+      await local.remove(keys);
+    });
+    const after = await waitFor(async () => {
+      const rows = await sessionRows(page);
+      return rows.some((t) => t >= fullAt + 3) ? rows : null;
+    }, 20_000);
+    expect(after, 'seconds from the full period were saved afterwards').toBeTruthy();
+    expect(after!.slice(0, before!.length)).toEqual(before);
+    for (let t = fullAt; t <= fullAt + 3; t++) expect(after, `second ${t} held and saved`).toContain(t);
+  });
+
+  it('a tab closed mid-analysis: the other tab goes on, the closed one is forgotten, its history stays', async () => {
+    const second = await ext.browser.newPage();
+    await second.goto(`${site.origin}/video.html?frames=one.png&n=2`);
+    await second.waitForFunction(() => (window as { videoReady?: boolean }).videoReady === true);
+    await ext.clickAction(second);
+    expect(await waitFor(async () => ((await faceCount(second)) > 0 ? true : null), 30_000)).toBe(true);
+    const sessionId = await realm(second).evaluate(() => (globalThis as any).__faceml.live().sessionId as string);
+    await second.close();
+    await page.bringToFront();
+    await new Promise((r) => setTimeout(r, 1500));
+    expect(await waitFor(async () => ((await faceCount(page)) > 0 ? true : null), 20_000)).toBe(true);
+    const state = await realm(page).evaluate(async (id: string) => {
+      const local = (globalThis as any).chrome.storage.local;
+      const sessions = (await local.get('faceml:sessions'))['faceml:sessions'] as { id: string; rows: number }[];
+      return sessions.find((s) => s.id === id) ?? null;
+    }, sessionId);
+    expect(state?.rows).toBeGreaterThan(0);
+  });
+
+  it('made no request beyond 127.0.0.1 and the extension itself', () => {
+    expect(outsideRequests(ext)).toEqual([]);
+  });
+});
+
+describe.skipIf(!testDir)('extension in Chromium: a corrupt model file', () => {
+  it('the popup says the engine failed to start and why', async () => {
+    const copy = await mkdtemp(path.join(os.tmpdir(), 'faceml-corrupt-'));
+    await cp(EXTENSION_DIR, copy, { recursive: true });
+    const weights = path.join(copy, 'models/emotion/weights.bin');
+    const bytes = await readFile(weights);
+    await writeFile(weights, bytes.subarray(0, 1000)); // truncated
+    const site = await serveStatic([PAGES]);
+    const ext = await launchWithExtension([], copy);
+    try {
+      const page = await ext.browser.newPage();
+      await page.goto(`${site.origin}/video.html?frames=missing.png`);
+      await ext.clickAction(page);
+      const popup = await ext.openPopup(page);
+      await popup.waitForFunction(() => document.querySelector('#status')?.getAttribute('data-kind') === 'error', { timeout: 30_000 });
+      const text = await popup.$eval('#status', (e) => e.textContent ?? '');
+      expect(text).toMatch(/The detection engine failed to start: MODEL_LOAD_FAILED/);
+    } finally {
+      await ext.close();
+      await site.close();
+    }
+  });
+});
