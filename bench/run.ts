@@ -1,5 +1,5 @@
 /**
- * npm run bench [-- --model <dir>] [--quick] [--only core|server|extension|history] [--soak-minutes N]
+ * npm run bench [-- --model <dir>] [--quick] [--only core|server|extension|history|vs] [--soak-minutes N]
  * Prints tables, then, as the LAST line, one JSON object with every figure.
  */
 import { execFileSync } from 'node:child_process';
@@ -11,6 +11,7 @@ import { PROJECT_ROOT } from '../src/node/paths';
 import { createNodePipeline } from '../src/node/pipeline';
 import { ferDir, ferSample } from '../test/helpers/fer';
 import { benchCore } from './core';
+import { benchCompetitors } from './competitors';
 import { benchExtension } from './extension';
 import { benchHistory } from './history';
 import { benchServer } from './server';
@@ -47,6 +48,11 @@ if ((!values.only || values.only === 'extension') && faces) {
   const ext = await benchExtension(faces, { seconds: values.quick ? 5 : 20, soakMinutes });
   console.log(ext.text + '\n');
   out.extension = ext.figures;
+}
+if ((!values.only || values.only === 'vs') && faces && dir) {
+  const vs = await benchCompetitors(faces, await ferSample(dir, values.quick ? 140 : 700), values.quick ? 5 : 20);
+  console.log(vs.text + '\n');
+  out.versus = vs.figures;
 }
 if (!values.only || values.only === 'history') {
   const history = await benchHistory(1);
