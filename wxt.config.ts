@@ -4,13 +4,17 @@ import { defineConfig } from 'wxt';
 const wasmDir = path.resolve('node_modules/@tensorflow/tfjs-backend-wasm/dist');
 
 export default defineConfig({
-  manifest: {
+  manifest: ({ manifestVersion }) => ({
     name: 'FaceML: on-device emotion detection',
     description: 'Detects facial emotions in videos, your webcam and images, entirely on your device.',
     // Least privilege: no host permissions. activeTab + scripting inject the content script into
     // the tab the user turns on; offscreen hosts the models; storage keeps settings and history;
     // contextMenus adds "Analyze emotions in this image"; sidePanel shows live faces and history.
-    permissions: ['activeTab', 'scripting', 'offscreen', 'storage', 'contextMenus', 'sidePanel'],
+    // Firefox (MV2) has no offscreen documents and uses sidebar_action instead of sidePanel.
+    permissions:
+      manifestVersion === 2
+        ? ['activeTab', 'scripting', 'storage', 'contextMenus']
+        : ['activeTab', 'scripting', 'offscreen', 'storage', 'contextMenus', 'sidePanel'],
     action: { default_title: 'FaceML: toggle emotion detection on this tab' },
     commands: {
       'toggle-detection': {
@@ -18,12 +22,18 @@ export default defineConfig({
         description: 'Toggle emotion detection on this tab',
       },
     },
-    content_security_policy: {
-      // wasm for tfjs; opencv.js needs eval and therefore runs only in the sandbox page.
-      extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self';",
-      sandbox: "sandbox allow-scripts; script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'; object-src 'none';",
-    },
-  },
+    content_security_policy:
+      manifestVersion === 2
+        ? // Firefox: the engine runs in the background page, so opencv.js (which needs eval) runs
+          // there; MV2 allows that for extension pages. Content scripts are not affected.
+          "script-src 'self' 'unsafe-eval'; object-src 'self';"
+        : {
+            // wasm for tfjs; opencv.js needs eval and therefore runs only in the sandbox page.
+            extension_pages: "script-src 'self' 'wasm-unsafe-eval'; object-src 'self';",
+            sandbox: "sandbox allow-scripts; script-src 'self' 'unsafe-eval' 'wasm-unsafe-eval'; object-src 'none';",
+          },
+    ...(manifestVersion === 2 ? { browser_specific_settings: { gecko: { id: 'faceml@faceml.local', strict_min_version: '128.0' } } } : {}),
+  }),
   hooks: {
     // WXT adds <all_urls> host access for runtime-registered content scripts; FaceML needs none
     // (activeTab grants the tab the user turned on).

@@ -1,7 +1,7 @@
 import type { WxtBrowser as Browser } from 'wxt/browser';
 import { EmotionClassifier, type ModelMetadata } from '../core/classifier';
 import { FaceMLError } from '../core/errors';
-import { EmotionPipeline } from '../core/pipeline';
+import { EmotionPipeline, type FaceFinder } from '../core/pipeline';
 import { initTensorflow, tf } from '../core/tf-backend';
 import { FaceTracker } from '../core/tracking';
 import { decodeInBrowser, thumbnailOf } from './browser-image';
@@ -16,6 +16,7 @@ import {
   type FrameOptions,
   type OffscreenStatus,
 } from './messages';
+import type { ModelChoice } from './model-choice';
 import { modelSource } from './model-import';
 import { SandboxDetector } from './sandbox-detector';
 
@@ -25,26 +26,82 @@ type Status = Omit<OffscreenStatus, 'type'>;
  * The offscreen document's job: load the pipeline (tfjs wasm + model here, OpenCV in the
  * sandbox iframe), then analyse frames sent by content scripts, one tracker per video.
  */
-export function startEngine(browser: Browser): void {
+/** What differs between where the engine runs: Chrome's offscreen document, Firefox's background page. */
+export interface EngineHost {
+  /** The face finder: OpenCV.js in a sandbox iframe (Chrome's CSP) or in this page (Firefox). */
+  createDetector(cascade: ArrayBuffer): Promise<FaceFinder>;
+  /** Which emotion model to load (built-in or imported). */
+  modelChoice(): Promise<ModelChoice>;
+  /** Loading progress, readiness and errors. */
+  onStatus(status: Status): void;
+}
+
+/** Who sent a message: a tab's content script (tabId) or the extension's own background. */
+export interface EngineSender {
+  tabId?: number;
+}
+
+export interface Engine {
+  /** Answers a message meant for the engine; undefined when the message is not for it. */
+  handle(message: unknown, sender: EngineSender): Promise<unknown> | undefined;
+  status(): Status;
+  /** Frees the model and the detector (before another engine replaces this one). */
+  dispose(): Promise<void>;
+}
+
+/**
+ * Runs the engine in an offscreen document (Chrome): the detector in the sandbox iframe, the
+ * model choice asked from the service worker, status reported to it by message.
+ */
+export function startEngine(browser: Browser): Engine {
+  const engine = createEngine(browser, {
+    createDetector: (cascade) => SandboxDetector.create(browser.runtime.getURL('/opencv.html' as never), cascade),
+    modelChoice: async () => {
+      // The service worker knows (an offscreen document cannot read extension storage).
+      const config = (await browser.runtime.sendMessage({ type: 'faceml/engine-config' }).catch(() => null)) as EngineConfig | null;
+      return config?.model ?? { active: 'builtin', custom: null };
+    },
+    onStatus: (next) =>
+      browser.runtime.sendMessage({ type: 'faceml/offscreen-status', ...next } satisfies OffscreenStatus).catch(() => {
+        // nobody listening (e.g. the service worker is asleep): the state is also served on request
+      }),
+  });
+  listenForEngineMessages(browser, engine, { acceptBackgroundRequests: true });
+  return engine;
+}
+
+/**
+ * Routes runtime messages to the engine. Only our own extension's contexts; content scripts
+ * identify their tab through sender.tab. Requests from the background (image analysis, tab
+ * captures) come by message only when the engine lives in another document (Chrome).
+ */
+export function listenForEngineMessages(browser: Browser, engine: Engine, { acceptBackgroundRequests }: { acceptBackgroundRequests: boolean }): void {
+  browser.runtime.onMessage.addListener((message: unknown, sender, sendResponse: (r: unknown) => void) => {
+    if (sender.id !== browser.runtime.id) return undefined;
+    if (!sender.tab && !acceptBackgroundRequests && (isAnalyzeImageRequest(message) || isAnalyzeScreenshotRequest(message))) return undefined;
+    const work = engine.handle(message, { tabId: sender.tab?.id });
+    if (!work) return undefined;
+    work.then(sendResponse, (err: Error) => sendResponse({ ok: false, error: { code: 'INTERNAL', message: err.message } }));
+    return true;
+  });
+}
+
+/** The pipeline and per-video trackers, independent of where it runs. */
+export function createEngine(browser: Browser, host: EngineHost): Engine {
   let status: Status = { state: 'loading', progress: 0, detail: 'starting' };
   let modelName = '';
   const report = (next: Status) => {
     status = next;
-    browser.runtime.sendMessage({ type: 'faceml/offscreen-status', ...next } satisfies OffscreenStatus).catch(() => {
-      // nobody listening (e.g. the service worker is asleep): the state is also served on request
-    });
+    host.onStatus(next);
   };
 
-  const pipelineReady: Promise<EmotionPipeline<SandboxDetector>> = (async () => {
+  const pipelineReady: Promise<EmotionPipeline<FaceFinder>> = (async () => {
     const url = (path: string) => browser.runtime.getURL(path as never);
     report({ state: 'loading', progress: 0.1, detail: 'starting TensorFlow.js (wasm)' });
     await initTensorflow({ wasmPath: url('/wasm/') });
     report({ state: 'loading', progress: 0.3, detail: 'loading the emotion model' });
-    // Which model: the built-in one or one the user imported (settings page). The service worker
-    // knows (the offscreen document cannot read extension storage).
-    const config = (await browser.runtime.sendMessage({ type: 'faceml/engine-config' }).catch(() => null)) as EngineConfig | null;
-    const choice = config?.model ?? { active: 'builtin', custom: null };
-    const source = modelSource(choice, url('/models/emotion/model.json'));
+    // Which model: the built-in one or one the user imported (settings page).
+    const source = modelSource(await host.modelChoice(), url('/models/emotion/model.json'));
     const metadata = source.custom
       ? source.custom.metadata
       : ((await fetch(url('/models/emotion/metadata.json')).then((r) => r.json()).catch(() => ({}))) as ModelMetadata);
@@ -57,7 +114,7 @@ export function startEngine(browser: Browser): void {
       if (!r.ok) throw new FaceMLError('DETECTOR_LOAD_FAILED', `face cascade missing (${r.status})`);
       return r.arrayBuffer();
     });
-    const detector = await SandboxDetector.create(url('/opencv.html'), cascade);
+    const detector = await host.createDetector(cascade);
     report({ state: 'ready', progress: 1, detail: `ready (${tf.getBackend()}, model: ${modelName})`, model: modelName });
     return new EmotionPipeline(detector, classifier);
   })();
@@ -143,40 +200,39 @@ export function startEngine(browser: Browser): void {
     };
   }
 
-  const answer = (work: Promise<AnalyzeFrameResponse>, sendResponse: (r: unknown) => void) =>
-    work.then(sendResponse, (err: unknown) => {
+  const settle = (work: Promise<AnalyzeFrameResponse>): Promise<AnalyzeFrameResponse> =>
+    work.catch((err: unknown) => {
       const code = err instanceof FaceMLError ? err.code : 'INTERNAL';
-      sendResponse({ ok: false, error: { code, message: (err as Error)?.message ?? String(err) } } satisfies AnalyzeFrameResponse);
+      return { ok: false, error: { code, message: (err as Error)?.message ?? String(err) } } satisfies AnalyzeFrameResponse;
     });
 
-  browser.runtime.onMessage.addListener((message: unknown, sender, sendResponse: (r: unknown) => void) => {
-    // Only our own extension's contexts; content scripts identify their tab through sender.tab.
-    if (sender.id !== browser.runtime.id) return undefined;
-    if ((message as { type?: string })?.type === 'faceml/engine-status') {
-      sendResponse(status);
+  function handle(message: unknown, sender: EngineSender): Promise<unknown> | undefined {
+    if ((message as { type?: string })?.type === 'faceml/engine-status') return Promise.resolve(status);
+    if (isVideoRemoved(message) && sender.tabId !== undefined) {
+      trackers.delete(`${sender.tabId}:${message.videoId}`);
       return undefined;
     }
-    if (isVideoRemoved(message) && sender.tab?.id !== undefined) {
-      trackers.delete(`${sender.tab.id}:${message.videoId}`);
-      return undefined;
+    if (isAnalyzeImageRequest(message) && sender.tabId === undefined) {
+      // From the background: "Analyze emotions in this image".
+      return settle(analyze(message.frame, null, 1, message.crop, {}, message.thumbnail === true));
     }
-    if (isAnalyzeImageRequest(message) && !sender.tab) {
-      // From the service worker: "Analyze emotions in this image".
-      answer(analyze(message.frame, null, 1, message.crop, {}, message.thumbnail === true), sendResponse);
-      return true;
-    }
-    if (isAnalyzeScreenshotRequest(message) && !sender.tab) {
-      // From the service worker: a tab capture for a video whose pixels the page cannot read.
-      answer(analyze(message.frame, `${message.tabId}:${message.videoId}`, 1, message.crop, message.options), sendResponse);
-      return true;
+    if (isAnalyzeScreenshotRequest(message) && sender.tabId === undefined) {
+      // From the background: a tab capture for a video whose pixels the page cannot read.
+      return settle(analyze(message.frame, `${message.tabId}:${message.videoId}`, 1, message.crop, message.options));
     }
     if (!isAnalyzeFrameRequest(message)) return undefined;
-    const tabId = sender.tab?.id;
-    if (tabId === undefined) {
-      sendResponse({ ok: false, error: { code: 'INVALID_ARGUMENT', message: 'frames must come from a tab' } });
-      return undefined;
-    }
-    answer(analyze(message.frame, `${tabId}:${message.videoId}`, message.scale, undefined, message.options), sendResponse);
-    return true; // answer asynchronously
-  });
+    if (sender.tabId === undefined) return Promise.resolve({ ok: false, error: { code: 'INVALID_ARGUMENT', message: 'frames must come from a tab' } });
+    return settle(analyze(message.frame, `${sender.tabId}:${message.videoId}`, message.scale, undefined, message.options));
+  }
+
+  return {
+    handle,
+    status: () => status,
+    async dispose() {
+      const pipeline = await pipelineReady.catch(() => null);
+      pipeline?.classifier.dispose();
+      (pipeline?.detector as { dispose?: () => void } | undefined)?.dispose?.();
+      trackers.clear();
+    },
+  };
 }

@@ -1,6 +1,6 @@
 import type { WxtBrowser as Browser } from 'wxt/browser';
 import type { Box } from '../core/image';
-import { sendToEngine } from './engine-client';
+import type { EngineLink } from './engine-link';
 import { displayUrl, type HistoryStore } from '../storage/history';
 import { loadSettings } from '../storage/settings';
 import type { AnalyzeFrameResponse, AnalyzeImageRequest, ShowImageResult } from './messages';
@@ -44,7 +44,7 @@ function locateImage(src: string): { rect: Box; dpr: number } | null {
  * the extension may not fetch, the image's rectangle of a tab capture), analyse them in the
  * offscreen engine, save the result to history and draw it over the image.
  */
-export function createImageAnalysis(browser: Browser, ensureOffscreen: () => Promise<void>, history: HistoryStore) {
+export function createImageAnalysis(browser: Browser, engine: EngineLink, history: HistoryStore) {
   return async function analyzeImage(
     info: ImageMenuClick,
     tab: { id?: number; windowId?: number } | undefined,
@@ -52,7 +52,7 @@ export function createImageAnalysis(browser: Browser, ensureOffscreen: () => Pro
     if (!info.srcUrl || tab?.id === undefined || tab.windowId === undefined) {
       return { ok: false, error: { code: 'INVALID_ARGUMENT', message: 'no image to analyse' } };
     }
-    await ensureOffscreen();
+    await engine.ensure();
     const { saveThumbnails } = await loadSettings(browser.storage.local);
     let request: AnalyzeImageRequest;
     let width: number | undefined;
@@ -76,7 +76,7 @@ export function createImageAnalysis(browser: Browser, ensureOffscreen: () => Pro
       width = rect.width * dpr;
       height = rect.height * dpr;
     }
-    const result = await sendToEngine<AnalyzeFrameResponse>(browser, request);
+    const result = await engine.send<AnalyzeFrameResponse>(request);
     if (!result?.ok) return result ?? { ok: false, error: { code: 'ENGINE_UNAVAILABLE', message: 'no answer from the engine' } };
     let notSaved: string | null = null;
     await history.addImage({

@@ -1,5 +1,6 @@
 import type { WxtBrowser as Browser } from 'wxt/browser';
-import { sendToEngine } from './engine-client';
+import type { EngineLink } from './engine-link';
+import { isOffscreenUrl } from './engine-link';
 import { HistoryStore } from '../storage/history';
 import { loadSettings, SETTINGS_KEY, siteAllowed } from '../storage/settings';
 import { StorageFullError } from '../storage/storage-area';
@@ -20,7 +21,6 @@ import {
   type OffscreenStatus,
 } from './messages';
 
-const OFFSCREEN_PATH = '/offscreen.html';
 const CONTENT_SCRIPT = '/content-scripts/content.js';
 const ENABLED_KEY = 'enabledTabs';
 /** Chrome allows captureVisibleTab about twice a second per window. */
@@ -44,9 +44,10 @@ export interface SetEnabledMessage {
  * offscreen document's lifetime (created on demand, closed when no tab needs it), and the
  * engine's loading state. Enabled tabs live in storage.session so a restarted worker knows them.
  */
-export function createTabControl(browser: Browser) {
-  let creating: Promise<void> | null = null;
-  let engineStatus: Omit<OffscreenStatus, 'type'> | null = null;
+export function createTabControl(browser: Browser, engine: EngineLink) {
+  // MV2 (Firefox) names the toolbar button browserAction and its menu context browser_action.
+  const action = browser.action ?? (browser as unknown as { browserAction: typeof browser.action }).browserAction;
+  const actionMenuContext = browser.action ? 'action' : 'browser_action';
 
   async function enabledTabs(): Promise<number[]> {
     const stored = await browser.storage.session.get(ENABLED_KEY);
@@ -57,35 +58,16 @@ export function createTabControl(browser: Browser) {
     await browser.storage.session.set({ [ENABLED_KEY]: tabs });
   }
 
-  async function ensureOffscreen(): Promise<void> {
-    const contexts = await browser.runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT' as never] });
-    if (contexts.length > 0) return;
-    creating ??= browser.offscreen
-      .createDocument({
-        url: OFFSCREEN_PATH,
-        reasons: ['IFRAME_SCRIPTING' as never],
-        justification: 'Runs the face detector (OpenCV.js in a sandboxed iframe) and the emotion model on this device.',
-      })
-      .finally(() => (creating = null));
-    await creating;
-  }
-
-  /** Extension pages that use the engine themselves (the webcam page). */
-  async function ownPagesUsingEngine(): Promise<number> {
-    const contexts = await browser.runtime.getContexts({ contextTypes: ['TAB' as never] });
-    return contexts.filter((c: { documentUrl?: string }) => c.documentUrl?.includes('/webcam.html')).length;
-  }
+  const ensureOffscreen = () => engine.ensure();
 
   async function closeOffscreenIfUnused(): Promise<void> {
-    if ((await enabledTabs()).length > 0 || (await ownPagesUsingEngine()) > 0) return;
-    const contexts = await browser.runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT' as never] });
-    if (contexts.length > 0) await browser.offscreen.closeDocument();
-    engineStatus = null;
+    if ((await enabledTabs()).length > 0 || (await engine.ownPagesUsingEngine()) > 0) return;
+    await engine.close();
   }
 
   async function setBadge(tabId: number, on: boolean): Promise<void> {
-    await browser.action.setBadgeText({ tabId, text: on ? 'ON' : '' }).catch(() => {});
-    if (on) await browser.action.setBadgeBackgroundColor({ tabId, color: '#0b7285' }).catch(() => {});
+    await action.setBadgeText({ tabId, text: on ? 'ON' : '' }).catch(() => {});
+    if (on) await action.setBadgeBackgroundColor({ tabId, color: '#0b7285' }).catch(() => {});
   }
 
   async function enable(tabId: number): Promise<void> {
@@ -142,7 +124,7 @@ export function createTabControl(browser: Browser) {
       options: message.options,
     };
     await ensureOffscreen();
-    return sendToEngine<AnalyzeFrameResponse>(browser, request);
+    return engine.send<AnalyzeFrameResponse>(request);
   }
 
   async function forget(tabId: number): Promise<void> {
@@ -161,11 +143,9 @@ export function createTabControl(browser: Browser) {
   });
 
   async function restartEngine(): Promise<void> {
-    const contexts = await browser.runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT' as never] });
-    if (contexts.length === 0) return;
-    await browser.offscreen.closeDocument();
-    engineStatus = null;
-    if ((await enabledTabs()).length > 0 || (await ownPagesUsingEngine()) > 0) await ensureOffscreen();
+    if (!(await engine.running())) return;
+    await engine.close();
+    if ((await enabledTabs()).length > 0 || (await engine.ownPagesUsingEngine()) > 0) await engine.ensure();
   }
 
   /** Per-second rows from a tab the user turned on (content script) or from our webcam page. */
@@ -190,12 +170,12 @@ export function createTabControl(browser: Browser) {
       return { ok: false, error: { code, message: (err as Error).message } };
     }
   }
-  const analyzeImage = createImageAnalysis(browser, ensureOffscreen, history);
+  const analyzeImage = createImageAnalysis(browser, engine, history);
   const WEBCAM_MENU_ID = 'faceml-webcam';
 
   browser.runtime.onInstalled.addListener(() => {
     browser.contextMenus.create({ id: IMAGE_MENU_ID, title: 'Analyze emotions in this image', contexts: ['image'] });
-    browser.contextMenus.create({ id: WEBCAM_MENU_ID, title: 'Analyse my webcam', contexts: ['action'] });
+    browser.contextMenus.create({ id: WEBCAM_MENU_ID, title: 'Analyse my webcam', contexts: [actionMenuContext as 'action'] });
   });
   browser.contextMenus.onClicked.addListener((info, tab) => {
     if (info.menuItemId === IMAGE_MENU_ID) {
@@ -205,7 +185,7 @@ export function createTabControl(browser: Browser) {
     }
   });
 
-  browser.action.onClicked.addListener((tab) => {
+  action.onClicked.addListener((tab) => {
     if (tab.id !== undefined) toggle(tab.id).catch((err) => console.error('faceml: toggle failed', err));
   });
   browser.commands?.onCommand.addListener((command, tab) => {
@@ -239,13 +219,13 @@ export function createTabControl(browser: Browser) {
       ensureOffscreen().then(() => sendResponse({ ok: true }), (err: Error) => sendResponse({ ok: false, error: err.message }));
       return true;
     }
-    if ((message as { type?: string })?.type === 'faceml/engine-config' && !sender.tab && sender.url?.endsWith(OFFSCREEN_PATH)) {
+    if ((message as { type?: string })?.type === 'faceml/engine-config' && !sender.tab && isOffscreenUrl(sender.url)) {
       loadModelChoice(browser.storage.local).then((model) => sendResponse({ model } satisfies EngineConfig), () => sendResponse({ model: { active: 'builtin', custom: null } }));
       return true;
     }
     if (isOffscreenStatus(message)) {
       const { type: _type, ...rest } = message;
-      engineStatus = rest;
+      engine.setStatus(rest);
       return undefined;
     }
     if (isHistorySamples(message)) {
@@ -269,7 +249,7 @@ export function createTabControl(browser: Browser) {
       Promise.all([enabledTabs(), loadSettings(browser.storage.local), browser.tabs.get(message.tabId).catch(() => null)]).then(([tabs, settings, tab]) =>
         sendResponse({
           enabled: tabs.includes(message.tabId),
-          engine: engineStatus,
+          engine: engine.status(),
           allowed: siteAllowed(settings, tab?.url),
         } satisfies TabState),
       );
@@ -278,5 +258,5 @@ export function createTabControl(browser: Browser) {
     return undefined;
   });
 
-  return { toggle, enable, disable, enabledTabs, analyzeImage, history, engineStatus: () => engineStatus };
+  return { toggle, enable, disable, enabledTabs, analyzeImage, history, engine, engineStatus: () => engine.status() };
 }

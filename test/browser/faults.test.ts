@@ -96,6 +96,12 @@ describe.skipIf(!testDir)('extension in Chromium: faults and fuzzed messages', (
       const rows = await sessionRows(page);
       return rows.length > 2 ? rows : null;
     }, 20_000);
+    if (!before) {
+      console.log('history state:', await realm(page).evaluate(async () => {
+        const f = (globalThis as any).__faceml;
+        return JSON.stringify({ live: { ...f.live(), faces: f.live().faces.length }, unsaved: f.unsavedRows, keys: Object.keys(await (globalThis as any).chrome.storage.local.get(null)) });
+      }));
+    }
     expect(before).toBeTruthy();
     // Fill chrome.storage.local (10 MB quota) from an extension page.
     const filler = await ext.browser.newPage();
@@ -116,7 +122,11 @@ describe.skipIf(!testDir)('extension in Chromium: faults and fuzzed messages', (
     const fullAt = Math.floor(Date.now() / 1000);
     await filler.close();
     const popup = await ext.openPopup(page);
-    await popup.waitForFunction(() => /History: Extension storage is full/.test(document.body.textContent ?? ''), { timeout: 20_000 });
+    await popup.waitForFunction(() => /History: Extension storage is full/.test(document.body.textContent ?? ''), { timeout: 20_000 }).catch(async (err) => {
+      console.log('popup says:', await popup.evaluate(() => document.body.textContent));
+      console.log('sampler:', await realm(page).evaluate(() => JSON.stringify({ ...(globalThis as any).__faceml.live(), faces: 0, unsaved: (globalThis as any).__faceml.unsavedRows })));
+      throw err;
+    });
     await popup.close();
     expect(await faceCount(page)).toBeGreaterThan(0);
     // Make room: the seconds held by the content script since storage filled up get saved.
