@@ -42,7 +42,9 @@ export async function launchWithExtension(extraArgs: string[] = [], extensionDir
   const extensionId = extension.id;
   const openPopup = async (page: Page): Promise<Page> => {
     await page.bringToFront();
-    const opened = browser.waitForTarget((t) => t.url().endsWith('/popup.html'), { timeout: 15_000 });
+    // A popup closed a moment ago may still be listed: wait for a new one.
+    const earlier = new Set(browser.targets().filter((t) => t.url().endsWith('/popup.html')));
+    const opened = browser.waitForTarget((t) => t.url().endsWith('/popup.html') && !earlier.has(t), { timeout: 15_000 });
     await extension.triggerAction(page);
     const popup = (await (await opened).asPage())!;
     await popup.waitForSelector('#toggle');
