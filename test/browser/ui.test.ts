@@ -94,6 +94,13 @@ describe.skipIf(!testDir)('extension in Chromium: popup, side panel, history, se
     expect(shares.length).toBe(7);
     expect(shares.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(97);
     await panel.screenshot({ path: path.join(SCREENSHOTS, 'sidepanel-history.png') });
+    // Dark theme follows the system setting.
+    await panel.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
+    const background = await panel.evaluate(() => getComputedStyle(document.body).backgroundColor);
+    const [r, g, b] = background.match(/\d+/g)!.map(Number);
+    expect(r + g + b, `dark background, got ${background}`).toBeLessThan(150);
+    await panel.screenshot({ path: path.join(SCREENSHOTS, 'sidepanel-dark.png') });
+    await panel.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
   });
 
   it('exports CSV that parses back to the stored rows', async () => {
