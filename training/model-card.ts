@@ -86,12 +86,13 @@ around its centre before cropping, the framing measured on FER faces by \`npm ru
 
 ## Training
 
-    npm run train -- --data <fer2013>/train --epochs ${training.settings?.epochs ?? '?'} --restart-epochs ${training.settings?.restart_epochs ?? 0}
+    npm run train -- --data <fer2013>/train --epochs ${training.settings?.epochs ?? '?'} --restart-epochs ${training.settings?.restart_epochs ?? 0} --restart-lr ${training.settings?.restart_lr ?? '?'} --restart-augment ${training.settings?.restart_augment ?? '?'}
 
 PyTorch (Debian python3-torch), SGD with Nesterov momentum, cosine learning rate with warm-up, label
 smoothing, class weights (inverse frequency)^${training.settings?.class_weight_power ?? '?'}, EMA of weights,
 augmentation: flips, rotation, scaling, shifts, contrast/brightness jitter, random erasing; then
-a warm restart of the schedule with augmentation at ${training.settings?.restart_augment ?? '?'}x strength.
+warm restarts of the schedule (epochs per restart: ${training.settings?.restart_epochs ?? '?'}) with augmentation at ${training.settings?.restart_augment ?? '?'}x strength
+(the net underfits at full strength).
 Settings: \`${JSON.stringify(training.settings ?? {})}\`.
 Best epoch ${training.best_epoch ?? '?'} of ${training.epochs ?? '?'}; ${training.train_seconds ? hours(training.train_seconds) : '?'} of training on ${training.threads ?? '?'} CPU threads
 (the log of every epoch: \`training-log.jsonl\`).
