@@ -5,7 +5,8 @@ import { EmotionPipeline, type FaceFinder } from '../core/pipeline';
 import { initTensorflow, tf } from '../core/tf-backend';
 import { FaceTracker } from '../core/tracking';
 import { decodeInBrowser, thumbnailOf } from './browser-image';
-import { cropRgba, type Box } from '../core/image';
+import { cropRgba, toGray, type Box, type RgbaImage } from '../core/image';
+import type { DetectorOptions } from '../core/detector';
 import {
   isAnalyzeFrameRequest,
   isAnalyzeImageRequest,
@@ -132,6 +133,8 @@ export function createEngine(browser: Browser, host: EngineHost): Engine {
     sinceDetect: number;
     boxes: Box[];
     frameSize: string;
+    /** A cascade run in the background is under way. */
+    detecting: boolean;
   }
   const trackers = new Map<string, TrackerEntry>();
   const TRACKER_IDLE_MS = 60_000;
@@ -141,7 +144,7 @@ export function createEngine(browser: Browser, host: EngineHost): Engine {
     let entry = trackers.get(key);
     // A changed smoothing setting starts a new tracker (face ids restart; rare, user-initiated).
     if (!entry || entry.smoothing !== smoothing) {
-      entry = { tracker: new FaceTracker(smoothing === undefined ? {} : { smoothing }), used: now, smoothing, sinceDetect: 0, boxes: [], frameSize: '' };
+      entry = { tracker: new FaceTracker(smoothing === undefined ? {} : { smoothing }), used: now, smoothing, sinceDetect: 0, boxes: [], frameSize: '', detecting: false };
       trackers.set(key, entry);
     }
     entry.used = now;
@@ -150,10 +153,25 @@ export function createEngine(browser: Browser, host: EngineHost): Engine {
 
   /**
    * The Haar cascade is the slow step (~30 ms a frame here) and faces in a video move little
-   * between frames: run it on every DETECT_EVERY-th frame of a video and, in between, classify
-   * the faces at the boxes it found last (a new face waits at most DETECT_EVERY - 1 frames).
+   * between frames. Once a video's faces are known, every frame is classified at the latest
+   * boxes right away, and every DETECT_EVERY-th frame also starts the cascade in the background
+   * (in the sandbox iframe) to refresh the boxes for the frames after it: the cascade is off the
+   * path from frame to overlay. Without known faces, a frame waits for the cascade.
    */
   const DETECT_EVERY = 3;
+
+  /** Runs the cascade on a frame without holding up its answer; later frames use the new boxes. */
+  function refreshBoxes(pipeline: EmotionPipeline<FaceFinder>, entry: TrackerEntry, image: RgbaImage, size: string, detector: Partial<DetectorOptions> | undefined): void {
+    entry.detecting = true;
+    Promise.resolve(pipeline.detector.detect(toGray(image), detector))
+      .then((boxes) => {
+        if (entry.frameSize === size) Object.assign(entry, { boxes, sinceDetect: 0 });
+      })
+      .catch(() => {
+        // a failed background run changes nothing; the next one retries
+      })
+      .finally(() => (entry.detecting = false));
+  }
 
   /**
    * Decodes a frame (optionally a region of it), finds and classifies faces, and follows them
@@ -175,12 +193,12 @@ export function createEngine(browser: Browser, host: EngineHost): Engine {
     const detector = options.minFaceSize ? { minFaceSize: options.minFaceSize } : undefined;
     const entry = trackerKey ? trackerFor(trackerKey, options.smoothing) : null;
     const size = `${image.width}x${image.height}`;
-    const reuse = entry && entry.boxes.length > 0 && entry.frameSize === size && entry.sinceDetect < DETECT_EVERY - 1;
-    const result = await pipeline.analyze(image, reuse ? { boxes: entry.boxes } : { detector });
+    const reuse = !!entry && entry.boxes.length > 0 && entry.frameSize === size;
+    const result = await pipeline.analyze(image, reuse ? { boxes: entry!.boxes } : { detector });
     let followed = result.faces.map((f, i) => ({ ...f, faceId: i + 1 }));
     if (entry) {
-      if (reuse) entry.sinceDetect++;
-      else Object.assign(entry, { sinceDetect: 0, boxes: result.faces.map((f) => f.box), frameSize: size });
+      if (!reuse) Object.assign(entry, { sinceDetect: 0, boxes: result.faces.map((f) => f.box), frameSize: size });
+      else if (++entry.sinceDetect >= DETECT_EVERY && !entry.detecting) refreshBoxes(pipeline, entry, image, size, detector);
       followed = entry.tracker.update(result.faces);
     }
     const faces = followed.map((f) => ({
