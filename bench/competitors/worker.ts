@@ -47,7 +47,12 @@ async function loadFaceml(): Promise<Library> {
   const pipeline = await createNodePipeline({});
   const rgba = (rgb: Uint8Array, w: number, h: number) => {
     const out = new Uint8ClampedArray(w * h * 4);
-    for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) out.set([rgb[i], rgb[i + 1], rgb[i + 2], 255], j);
+    for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
+      out[j] = rgb[i];
+      out[j + 1] = rgb[i + 1];
+      out[j + 2] = rgb[i + 2];
+      out[j + 3] = 255;
+    }
     return { width: w, height: h, data: out };
   };
   return {
