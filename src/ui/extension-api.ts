@@ -12,7 +12,8 @@ export function extensionApi(browser: Browser) {
   return {
     history,
     async activeTab() {
-      const [tab] = await browser.tabs.query({ active: true, lastFocusedWindow: true });
+      // currentWindow: the window this popup or side panel belongs to (not whichever was focused last).
+      const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
       return tab ?? null;
     },
     tabState: (tabId: number) => browser.runtime.sendMessage({ type: 'faceml/tab-state', tabId }) as Promise<TabState>,

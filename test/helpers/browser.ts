@@ -59,7 +59,10 @@ export async function launchWithExtension(extraArgs: string[] = [], extensionDir
       const popup = await openPopup(page);
       const notice = await popup.$('::-p-text(I understand)');
       if (notice) await notice.click();
-      await popup.waitForSelector('#toggle:not([disabled])', { timeout: 15_000 });
+      await popup.waitForSelector('#toggle:not([disabled])', { timeout: 15_000 }).catch(async (err: Error) => {
+        const said = await popup.$eval('#status', (e) => e.textContent).catch(() => '(no status)');
+        throw new Error(`the popup's toggle stayed disabled; it said: ${said} (${err.message})`);
+      });
       const before = await popup.$eval('#toggle', (b) => b.getAttribute('aria-pressed'));
       await popup.click('#toggle');
       await popup.waitForFunction((was) => document.querySelector('#toggle')?.getAttribute('aria-pressed') !== was, { timeout: 30_000 }, before);
