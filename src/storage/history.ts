@@ -26,11 +26,25 @@ export interface SamplesBatch {
   rows: SampleRow[];
 }
 
-/** Serialises writers of one storage area within a context; navigator.locks also across contexts. */
+/**
+ * Serialises writers of one storage area within a context; navigator.locks also across contexts.
+ * Waiting for another context's lock is bounded: a write that cannot start in time fails (the
+ * sender keeps its rows and retries) instead of queueing forever behind a stuck context.
+ */
 const queues = new WeakMap<object, Promise<unknown>>();
+const LOCK_WAIT_MS = 5000;
 function exclusive<T>(area: object, job: () => Promise<T>): Promise<T> {
   const locks = (globalThis.navigator as Navigator | undefined)?.locks;
-  const guarded = locks ? () => locks.request('faceml-history', job) as Promise<T> : job;
+  const guarded = locks
+    ? () =>
+        (locks.request('faceml-history', { signal: AbortSignal.timeout(LOCK_WAIT_MS) }, job) as Promise<T>).catch((err: Error) => {
+          if (err?.name === 'TimeoutError' || err?.name === 'AbortError') {
+            console.warn('faceml: history lock busy for', LOCK_WAIT_MS, 'ms');
+            throw new Error('history storage is busy; the write will be retried');
+          }
+          throw err;
+        })
+    : job;
   const run = (queues.get(area) ?? Promise.resolve()).then(guarded, guarded);
   queues.set(area, run.catch(() => undefined));
   return run;

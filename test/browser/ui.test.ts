@@ -75,6 +75,14 @@ describe.skipIf(!testDir)('extension in Chromium: popup, side panel, history, se
       const h = (await api()) as StoredHistory;
       return h.sessions[0]?.samples.length >= 8 ? h : null;
     }, 30_000)) as StoredHistory;
+    if (!stored) {
+      const realm = page.extensionRealms()[0];
+      console.log('history not saved; content script says:', await realm?.evaluate(() => {
+        const f = (globalThis as any).__faceml;
+        return JSON.stringify({ ...f.live(), faces: f.live().faces.length, unsaved: f.unsavedRows });
+      }));
+      console.log('storage:', await panel.evaluate(async () => Object.keys(await (globalThis as any).chrome.storage.local.get(null))));
+    }
     expect(stored.sessions.length).toBe(1);
     expect(stored.sessions[0].title).toBe('FaceML test: video');
     expect(new Set(stored.sessions[0].samples.map((r) => r[2])).size).toBe(2); // two face ids

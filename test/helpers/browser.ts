@@ -65,7 +65,10 @@ export async function launchWithExtension(extraArgs: string[] = [], extensionDir
       });
       const before = await popup.$eval('#toggle', (b) => b.getAttribute('aria-pressed'));
       await popup.click('#toggle');
-      await popup.waitForFunction((was) => document.querySelector('#toggle')?.getAttribute('aria-pressed') !== was, { timeout: 30_000 }, before);
+      await popup.waitForFunction((was) => document.querySelector('#toggle')?.getAttribute('aria-pressed') !== was, { timeout: 30_000 }, before).catch(async (err: Error) => {
+        const said = await popup.$eval('#status', (e) => e.textContent).catch(() => '(no status)');
+        throw new Error(`the toggle did not switch; the popup said: ${said} (${err.message})`);
+      });
       const text = await popup.$eval('#status', (s) => s.textContent ?? '');
       await popup.close();
       return text;
