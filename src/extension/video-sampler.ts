@@ -133,29 +133,16 @@ export class VideoSampler {
    * ok (storage full, worker restarting): nothing reported is dropped silently.
    */
   flushHistory(all = false): Promise<void> {
-    this.flushing ??= (async () => {
-      try {
-        this.pendingRows.push(...this.aggregator.take(Date.now(), all));
-        if (this.pendingRows.length > MAX_PENDING_ROWS) this.pendingRows.splice(0, this.pendingRows.length - MAX_PENDING_ROWS);
-        if (!this.pendingRows.length || !this.sessionId) return;
-        const rows = this.pendingRows.slice();
-        const message: HistorySamples = { type: 'faceml/history-samples', sessionId: this.sessionId, rows };
-        // Bounded wait: a send that never settles must not stop later flushes.
-        const answer: HistorySamplesResponse | undefined = await Promise.race([
-          this.browser.runtime.sendMessage(message).catch(() => undefined),
-          new Promise<undefined>((r) => setTimeout(() => r(undefined), HISTORY_SEND_TIMEOUT_MS)),
-        ]);
-        if (answer?.ok) {
-          this.pendingRows.splice(0, rows.length);
-          this.historyError = null;
-        } else if (answer) {
-          this.historyError = answer.error.message;
-        }
-      } finally {
-        this.flushing = null;
-      }
-    })();
-    return this.flushing;
+    if (this.flushing) return this.flushing;
+    // Not `this.flushing ??= (async () => { ... finally { this.flushing = null } })()`: when the
+    // body returns without awaiting (nothing to send), its finally runs before the assignment,
+    // which then keeps a settled promise forever and no flush ever runs again.
+    const run = this.sendHistory(all);
+    this.flushing = run;
+    void run.finally(() => {
+      if (this.flushing === run) this.flushing = null;
+    });
+    return run;
   }
 
   /** Analysed frames and their latencies since the last reset (benchmarks). */
@@ -166,6 +153,25 @@ export class VideoSampler {
       this.latencies.length = 0;
     }
     return out;
+  }
+
+  private async sendHistory(all: boolean): Promise<void> {
+    this.pendingRows.push(...this.aggregator.take(Date.now(), all));
+    if (this.pendingRows.length > MAX_PENDING_ROWS) this.pendingRows.splice(0, this.pendingRows.length - MAX_PENDING_ROWS);
+    if (!this.pendingRows.length || !this.sessionId) return;
+    const rows = this.pendingRows.slice();
+    const message: HistorySamples = { type: 'faceml/history-samples', sessionId: this.sessionId, rows };
+    // Bounded wait: a send that never settles must not stop later flushes.
+    const answer: HistorySamplesResponse | undefined = await Promise.race([
+      this.browser.runtime.sendMessage(message).catch(() => undefined),
+      new Promise<undefined>((r) => setTimeout(() => r(undefined), HISTORY_SEND_TIMEOUT_MS)),
+    ]);
+    if (answer?.ok) {
+      this.pendingRows.splice(0, rows.length);
+      this.historyError = null;
+    } else if (answer) {
+      this.historyError = answer.error.message;
+    }
   }
 
   private record(tracked: Tracked, faces: FrameFace[], grabbedAt: number): void {
