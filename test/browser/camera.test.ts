@@ -4,13 +4,11 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toGray } from '../../src/core/image';
 import { composeScene } from '../../src/node/synthetic';
 import { launchWithExtension, outsideRequests, waitFor, type ExtensionBrowser } from '../helpers/browser';
-import { ferDir, ferSample } from '../helpers/fer';
+import { ferDir } from '../helpers/fer';
 import { videoFromImage } from '../helpers/media';
-import { getPipeline } from '../helpers/pipeline';
-import { detectableFaces } from '../helpers/scenes';
+import { cascadeFaces } from '../helpers/scenes';
 import { serveStatic } from '../helpers/static-server';
 
 const testDir = ferDir('test');
@@ -23,8 +21,7 @@ describe.skipIf(!testDir)('extension in Chromium: camera (fake device)', () => {
   let site: Awaited<ReturnType<typeof serveStatic>>;
 
   beforeAll(async () => {
-    const pipeline = await getPipeline();
-    const faces = await detectableFaces(async (s) => pipeline.detector.detect(toGray(s.rgba)), await ferSample(testDir!, 80), 2, 200);
+    const faces = await cascadeFaces(2, 200, 80);
     const scene = await composeScene(640, 480, faces.map((f, i) => ({ file: f.file, x: 50 + i * 320, y: 130, size: 200 })), 4);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'faceml-camera-'));
     await writeFile(path.join(dir, 'camera.png'), await sharp(scene.jpeg).png().toBuffer());

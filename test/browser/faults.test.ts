@@ -4,13 +4,11 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toGray } from '../../src/core/image';
 import { composeScene } from '../../src/node/synthetic';
-import { EXTENSION_DIR, launchWithExtension, outsideRequests, waitFor, type ExtensionBrowser } from '../helpers/browser';
-import { ferDir, ferSample } from '../helpers/fer';
+import { EXTENSION_DIR, launchWithExtension, outsideRequests, waitFor, type ExtensionBrowser, waitForVideo } from '../helpers/browser';
+import { ferDir } from '../helpers/fer';
 import { randomValue, rng } from '../helpers/fuzz';
-import { getPipeline } from '../helpers/pipeline';
-import { detectableFaces } from '../helpers/scenes';
+import { cascadeFaces } from '../helpers/scenes';
 import { serveStatic } from '../helpers/static-server';
 
 const testDir = ferDir('test');
@@ -41,8 +39,7 @@ describe.skipIf(!testDir)('extension in Chromium: faults and fuzzed messages', (
     });
 
   beforeAll(async () => {
-    const pipeline = await getPipeline();
-    const [face] = await detectableFaces(async (s) => pipeline.detector.detect(toGray(s.rgba)), await ferSample(testDir!, 60), 1, 220);
+    const [face] = await cascadeFaces(1, 220, 60);
     const scene = await composeScene(640, 480, [{ file: face.file, x: 200, y: 120, size: 220 }], 31);
     dir = await mkdtemp(path.join(os.tmpdir(), 'faceml-faults-'));
     await writeFile(path.join(dir, 'one.png'), await sharp(scene.jpeg).png().toBuffer());
@@ -50,7 +47,7 @@ describe.skipIf(!testDir)('extension in Chromium: faults and fuzzed messages', (
     ext = await launchWithExtension();
     page = await ext.browser.newPage();
     await page.goto(`${site.origin}/video.html?frames=one.png`);
-    await page.waitForFunction(() => (window as { videoReady?: boolean }).videoReady === true);
+    await waitForVideo(page);
     await ext.clickAction(page);
     expect(await waitFor(async () => ((await faceCount(page)) > 0 ? true : null), 60_000)).toBe(true);
   });
@@ -150,7 +147,7 @@ describe.skipIf(!testDir)('extension in Chromium: faults and fuzzed messages', (
   it('a tab closed mid-analysis: the other tab goes on, the closed one is forgotten, its history stays', async () => {
     const second = await ext.browser.newPage();
     await second.goto(`${site.origin}/video.html?frames=one.png&n=2`);
-    await second.waitForFunction(() => (window as { videoReady?: boolean }).videoReady === true);
+    await waitForVideo(second);
     await ext.clickAction(second);
     expect(await waitFor(async () => ((await faceCount(second)) > 0 ? true : null), 30_000)).toBe(true);
     const sessionId = await realm(second).evaluate(() => (globalThis as any).__faceml.live().sessionId as string);

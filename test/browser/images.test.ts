@@ -3,12 +3,10 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toGray } from '../../src/core/image';
 import { composeScene } from '../../src/node/synthetic';
 import { launchWithExtension, outsideRequests, waitFor, type ExtensionBrowser } from '../helpers/browser';
-import { ferDir, ferSample } from '../helpers/fer';
-import { getPipeline } from '../helpers/pipeline';
-import { detectableFaces } from '../helpers/scenes';
+import { ferDir } from '../helpers/fer';
+import { cascadeFaces } from '../helpers/scenes';
 import { serveStatic } from '../helpers/static-server';
 
 const testDir = ferDir('test');
@@ -20,8 +18,7 @@ describe.skipIf(!testDir)('extension in Chromium: "Analyze emotions in this imag
   let other: Awaited<ReturnType<typeof serveStatic>>;
 
   beforeAll(async () => {
-    const pipeline = await getPipeline();
-    const faces = await detectableFaces(async (s) => pipeline.detector.detect(toGray(s.rgba)), await ferSample(testDir!, 80), 3, 200);
+    const faces = await cascadeFaces(3, 200, 80);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'faceml-images-'));
     const one = await composeScene(640, 480, [{ file: faces[0].file, x: 200, y: 120, size: 220 }], 21);
     const two = await composeScene(640, 480, [{ file: faces[1].file, x: 40, y: 120, size: 220 }, { file: faces[2].file, x: 360, y: 130, size: 220 }], 22);

@@ -5,12 +5,10 @@ import { zipSync } from 'fflate';
 import sharp from 'sharp';
 import type { ElementHandle, Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toGray } from '../../src/core/image';
 import { composeScene } from '../../src/node/synthetic';
-import { launchWithExtension, outsideRequests, waitFor, type ExtensionBrowser } from '../helpers/browser';
-import { ferDir, ferSample } from '../helpers/fer';
-import { getPipeline } from '../helpers/pipeline';
-import { detectableFaces } from '../helpers/scenes';
+import { launchWithExtension, outsideRequests, waitFor, type ExtensionBrowser, waitForVideo } from '../helpers/browser';
+import { ferDir } from '../helpers/fer';
+import { cascadeFaces } from '../helpers/scenes';
 import { smokeModel, torchAvailable } from '../helpers/smoke-model';
 import { serveStatic } from '../helpers/static-server';
 
@@ -41,15 +39,14 @@ describe.skipIf(!testDir || !torchAvailable)('extension in Chromium: use my own 
   beforeAll(async () => {
     modelDir = (await smokeModel())!;
     work = await mkdtemp(path.join(os.tmpdir(), 'faceml-import-'));
-    const pipeline = await getPipeline();
-    const faces = await detectableFaces(async (s) => pipeline.detector.detect(toGray(s.rgba)), await ferSample(testDir!, 60), 1, 220);
+    const faces = await cascadeFaces(1, 220, 60);
     const scene = await composeScene(640, 480, [{ file: faces[0].file, x: 200, y: 120, size: 220 }], 5);
     await writeFile(path.join(work, 'one.png'), await sharp(scene.jpeg).png().toBuffer());
     site = await serveStatic([PAGES, work]);
     ext = await launchWithExtension();
     video = await ext.browser.newPage();
     await video.goto(`${site.origin}/video.html?frames=one.png`);
-    await video.waitForFunction(() => (window as { videoReady?: boolean }).videoReady === true);
+    await waitForVideo(video);
     await ext.clickAction(video);
     await waitFor(async () => ((await ext.overlays(video))?.[0]?.faces.length ?? 0) > 0, 60_000);
     options = await ext.browser.newPage();

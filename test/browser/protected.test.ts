@@ -4,12 +4,10 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toGray } from '../../src/core/image';
 import { composeScene } from '../../src/node/synthetic';
-import { launchWithExtension, outsideRequests, waitFor, type ExtensionBrowser } from '../helpers/browser';
-import { ferDir, ferSample } from '../helpers/fer';
-import { getPipeline } from '../helpers/pipeline';
-import { detectableFaces } from '../helpers/scenes';
+import { launchWithExtension, outsideRequests, waitFor, type ExtensionBrowser, waitForVideo } from '../helpers/browser';
+import { ferDir } from '../helpers/fer';
+import { cascadeFaces } from '../helpers/scenes';
 import { videoFromImage } from '../helpers/media';
 import { serveStatic } from '../helpers/static-server';
 
@@ -27,8 +25,7 @@ describe.skipIf(!testDir)('extension in Chromium: fullscreen and protected video
     });
 
   beforeAll(async () => {
-    const pipeline = await getPipeline();
-    const [face] = await detectableFaces(async (s) => pipeline.detector.detect(toGray(s.rgba)), await ferSample(testDir!, 60), 1, 220);
+    const [face] = await cascadeFaces(1, 220, 60);
     const scene = await composeScene(640, 480, [{ file: face.file, x: 200, y: 120, size: 220 }], 41);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'faceml-protected-'));
     await writeFile(path.join(dir, 'one.png'), await sharp(scene.jpeg).png().toBuffer());
@@ -38,7 +35,7 @@ describe.skipIf(!testDir)('extension in Chromium: fullscreen and protected video
     page = await ext.browser.newPage();
     await page.setViewport({ width: 900, height: 700 });
     await page.goto(`${site.origin}/video.html?frames=one.png`);
-    await page.waitForFunction(() => (window as { videoReady?: boolean }).videoReady === true);
+    await waitForVideo(page);
     await ext.clickAction(page);
     expect(await waitFor(async () => ((await live()).faces > 0 ? true : null), 60_000)).toBe(true);
   });
@@ -66,7 +63,7 @@ describe.skipIf(!testDir)('extension in Chromium: fullscreen and protected video
     // A video file (MediaKeys cannot be set on a camera stream), analysed first...
     const clip = await ext.browser.newPage();
     await clip.goto(`${site.origin}/clip.html?src=one.webm`);
-    await clip.waitForFunction(() => (window as { videoReady?: boolean }).videoReady === true);
+    await waitForVideo(clip);
     await ext.clickAction(clip);
     expect(await waitFor(async () => ((await live(clip)).faces > 0 ? true : null), 30_000)).toBe(true);
     // ...then it gets MediaKeys, as DRM players set up (Clear Key EME, built into Chromium).

@@ -4,12 +4,10 @@ import path from 'node:path';
 import sharp from 'sharp';
 import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toGray } from '../../src/core/image';
 import { composeScene } from '../../src/node/synthetic';
-import { launchWithExtension, outsideRequests, waitFor, type ExtensionBrowser } from '../helpers/browser';
-import { ferDir, ferSample } from '../helpers/fer';
-import { getPipeline } from '../helpers/pipeline';
-import { detectableFaces } from '../helpers/scenes';
+import { launchWithExtension, outsideRequests, waitFor, type ExtensionBrowser, waitForVideo } from '../helpers/browser';
+import { ferDir } from '../helpers/fer';
+import { cascadeFaces } from '../helpers/scenes';
 import { serveStatic } from '../helpers/static-server';
 
 const testDir = ferDir('test');
@@ -21,8 +19,7 @@ describe.skipIf(!testDir)('extension in Chromium: robustness', () => {
   let page: Page;
 
   beforeAll(async () => {
-    const pipeline = await getPipeline();
-    const [face] = await detectableFaces(async (s) => pipeline.detector.detect(toGray(s.rgba)), await ferSample(testDir!, 60), 1, 240);
+    const [face] = await cascadeFaces(1, 240, 60);
     const scene = await composeScene(640, 480, [{ file: face.file, x: 200, y: 100, size: 240 }], 9);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'faceml-robust-'));
     await writeFile(path.join(dir, 'one.png'), await sharp(scene.jpeg).png().toBuffer());
@@ -30,7 +27,7 @@ describe.skipIf(!testDir)('extension in Chromium: robustness', () => {
     ext = await launchWithExtension();
     page = await ext.browser.newPage();
     await page.goto(`${site.origin}/video.html?frames=one.png&count=6`);
-    await page.waitForFunction(() => (window as { videoReady?: boolean }).videoReady === true);
+    await waitForVideo(page);
     await ext.clickAction(page);
   });
 

@@ -5,14 +5,12 @@ import Papa from 'papaparse';
 import sharp from 'sharp';
 import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { toGray } from '../../src/core/image';
 import { LABELS } from '../../src/core/labels';
 import { composeScene } from '../../src/node/synthetic';
 import { PROJECT_ROOT } from '../../src/node/paths';
-import { launchWithExtension, outsideRequests, waitFor, type ExtensionBrowser } from '../helpers/browser';
-import { ferDir, ferSample } from '../helpers/fer';
-import { getPipeline } from '../helpers/pipeline';
-import { detectableFaces } from '../helpers/scenes';
+import { launchWithExtension, outsideRequests, waitFor, type ExtensionBrowser, waitForVideo } from '../helpers/browser';
+import { ferDir } from '../helpers/fer';
+import { cascadeFaces } from '../helpers/scenes';
 import { serveStatic } from '../helpers/static-server';
 
 const testDir = ferDir('test');
@@ -28,8 +26,7 @@ describe.skipIf(!testDir)('extension in Chromium: popup, side panel, history, se
   let panel: Page;
 
   beforeAll(async () => {
-    const pipeline = await getPipeline();
-    const faces = await detectableFaces(async (s) => pipeline.detector.detect(toGray(s.rgba)), await ferSample(testDir!, 80), 2, 200);
+    const faces = await cascadeFaces(2, 200, 80);
     const scene = await composeScene(640, 480, faces.map((f, i) => ({ file: f.file, x: 40 + i * 320, y: 120, size: 200 })), 11);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'faceml-ui-'));
     await writeFile(path.join(dir, 'two.png'), await sharp(scene.jpeg).png().toBuffer());
@@ -38,7 +35,7 @@ describe.skipIf(!testDir)('extension in Chromium: popup, side panel, history, se
     page = await ext.browser.newPage();
     await page.setViewport({ width: 1000, height: 700 });
     await page.goto(`${site.origin}/video.html?frames=two.png`);
-    await page.waitForFunction(() => (window as { videoReady?: boolean }).videoReady === true);
+    await waitForVideo(page);
   });
 
   afterAll(async () => {

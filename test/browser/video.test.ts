@@ -7,7 +7,7 @@ import type { Page } from 'puppeteer';
 import { toGray } from '../../src/core/image';
 import type { DatasetItem } from '../../src/node/dataset';
 import { composeScene, iou } from '../../src/node/synthetic';
-import { launchWithExtension, outsideRequests, waitFor, type ExtensionBrowser } from '../helpers/browser';
+import { launchWithExtension, outsideRequests, waitFor, type ExtensionBrowser, waitForVideo } from '../helpers/browser';
 import { ferDir, ferSample } from '../helpers/fer';
 import { getPipeline } from '../helpers/pipeline';
 import { videoFromImage } from '../helpers/media';
@@ -55,7 +55,7 @@ describe.skipIf(!testDir)('extension in Chromium: video tab', () => {
     ext = await launchWithExtension();
     page = await ext.browser.newPage();
     await page.goto(`${site.origin}/video.html?frames=faces.png`);
-    await page.waitForFunction(() => (window as { videoReady?: boolean }).videoReady === true);
+    await waitForVideo(page);
   });
 
   afterAll(async () => {
@@ -103,7 +103,7 @@ describe.skipIf(!testDir)('extension in Chromium: video tab', () => {
       const tab = await ext.browser.newPage();
       await tab.setViewport({ width: 900, height: 700 });
       await tab.goto(`${site.origin}/clip.html?src=${encodeURIComponent(`${otherOrigin.origin}/clip.webm`)}`);
-      await tab.waitForFunction(() => (window as { videoReady?: boolean }).videoReady === true);
+      await waitForVideo(tab);
       const tainted = await tab.evaluate(() => {
         const c = document.createElement('canvas');
         c.getContext('2d')!.drawImage(document.querySelector('video')!, 0, 0);

@@ -101,3 +101,8 @@ export function outsideRequests(ext: ExtensionBrowser): string[] {
     (u) => !/^https?:\/\/127\.0\.0\.1[:/]/.test(u) && !u.startsWith(`chrome-extension://${ext.extensionId}/`) && !/^(data|blob):/.test(u) && u !== 'about:blank',
   );
 }
+
+/** Waits until a test page's <video> elements play (the pages set window.videoReady). */
+export async function waitForVideo(page: Page): Promise<void> {
+  await page.waitForFunction(() => (window as { videoReady?: boolean }).videoReady === true);
+}

@@ -44,3 +44,15 @@ export async function detectableFaces(detect: (scene: Scene) => Promise<Box[]>, 
   }
   return found;
 }
+
+/**
+ * The first `n` FER test faces (from a sample of `sampleSize`) the real cascade finds when shown
+ * at `size` px: what the browser tests put in their videos.
+ */
+export async function cascadeFaces(n: number, size: number, sampleSize: number): Promise<DatasetItem[]> {
+  const { getPipeline } = await import('./pipeline');
+  const { ferDir, ferSample } = await import('./fer');
+  const { toGray } = await import('../../src/core/image');
+  const pipeline = await getPipeline();
+  return detectableFaces(async (s) => pipeline.detector.detect(toGray(s.rgba)), await ferSample(ferDir('test')!, sampleSize), n, size);
+}
