@@ -57,14 +57,16 @@ export async function launchWithExtension(extraArgs: string[] = [], extensionDir
     openPopup,
     clickAction: async (page) => {
       const popup = await openPopup(page);
+      // DOM clicks: a mouse click at coordinates can miss while the popup window is still being
+      // sized (the toolbar click that opened the popup already granted activeTab).
       const notice = await popup.$('::-p-text(I understand)');
-      if (notice) await notice.click();
+      if (notice) await notice.evaluate((b) => (b as HTMLButtonElement).click());
       await popup.waitForSelector('#toggle:not([disabled])', { timeout: 15_000 }).catch(async (err: Error) => {
         const said = await popup.$eval('#status', (e) => e.textContent).catch(() => '(no status)');
         throw new Error(`the popup's toggle stayed disabled; it said: ${said} (${err.message})`);
       });
       const before = await popup.$eval('#toggle', (b) => b.getAttribute('aria-pressed'));
-      await popup.click('#toggle');
+      await popup.$eval('#toggle', (b) => (b as HTMLButtonElement).click());
       await popup.waitForFunction((was) => document.querySelector('#toggle')?.getAttribute('aria-pressed') !== was, { timeout: 30_000 }, before).catch(async (err: Error) => {
         const said = await popup.$eval('#status', (e) => e.textContent).catch(() => '(no status)');
         throw new Error(`the toggle did not switch; the popup said: ${said} (${err.message})`);
