@@ -32,6 +32,8 @@ const { values } = parseArgs({
     run: { type: 'string', default: 'training/runs/emotion' },
     'max-train': { type: 'string', default: '0' },
     threads: { type: 'string' },
+    // Another seed gives another ensemble member (e.g. teachers for distillation).
+    seed: { type: 'string' },
   },
 });
 if (!values.data) {
@@ -82,4 +84,5 @@ const args = [
   '--restart-augment', values['restart-augment'],
 ];
 if (values.threads) args.push('--threads', values.threads);
+if (values.seed) args.push('--seed', values.seed);
 run(python, args);
