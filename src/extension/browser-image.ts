@@ -39,9 +39,14 @@ export async function thumbnailOf(image: RgbaImage, maxSide = 96): Promise<strin
   full.getContext('2d')!.putImageData(new ImageData(new Uint8ClampedArray(image.data), image.width, image.height), 0, 0);
   const small = new OffscreenCanvas(Math.max(1, Math.round(image.width * scale)), Math.max(1, Math.round(image.height * scale)));
   small.getContext('2d')!.drawImage(full, 0, 0, small.width, small.height);
-  const blob = await small.convertToBlob({ type: 'image/jpeg', quality: 0.7 });
+  return blobToDataUrl(await small.convertToBlob({ type: 'image/jpeg', quality: 0.7 }));
+}
+
+/** A Blob as a data: URL (runtime messages carry images as strings). Chunked: spreading a whole
+ * large array into fromCharCode would overflow the call stack. */
+export async function blobToDataUrl(blob: Blob): Promise<string> {
   const bytes = new Uint8Array(await blob.arrayBuffer());
   let binary = '';
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return `data:image/jpeg;base64,${btoa(binary)}`;
+  return `data:${blob.type};base64,${btoa(binary)}`;
 }

@@ -1,5 +1,6 @@
 import type { WxtBrowser as Browser } from 'wxt/browser';
 import type { Box } from '../core/image';
+import { blobToDataUrl } from './browser-image';
 import type { EngineLink } from './engine-link';
 import { displayUrl, type HistoryStore } from '../storage/history';
 import { loadSettings } from '../storage/settings';
@@ -20,10 +21,7 @@ async function fetchImage(url: string): Promise<string> {
   const blob = await res.blob();
   if (!blob.type.startsWith('image/')) throw new Error(`not an image (${blob.type || 'unknown type'})`);
   if (blob.size > MAX_IMAGE_BYTES) throw new Error(`image is larger than ${MAX_IMAGE_BYTES / 1024 / 1024} MB`);
-  const bytes = new Uint8Array(await blob.arrayBuffer());
-  let binary = '';
-  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
-  return `data:${blob.type};base64,${btoa(binary)}`;
+  return blobToDataUrl(blob);
 }
 
 /** Runs in the page: where the image is on screen (CSS px) and the device pixel ratio. */

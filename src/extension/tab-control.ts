@@ -60,8 +60,11 @@ export function createTabControl(browser: Browser, engine: EngineLink) {
 
   const ensureOffscreen = () => engine.ensure();
 
+  /** A tab with detection on, or our webcam page, uses the engine. */
+  const engineNeeded = async () => (await enabledTabs()).length > 0 || (await engine.ownPagesUsingEngine()) > 0;
+
   async function closeOffscreenIfUnused(): Promise<void> {
-    if ((await enabledTabs()).length > 0 || (await engine.ownPagesUsingEngine()) > 0) return;
+    if (await engineNeeded()) return;
     await engine.close();
   }
 
@@ -145,7 +148,7 @@ export function createTabControl(browser: Browser, engine: EngineLink) {
   async function restartEngine(): Promise<void> {
     if (!(await engine.running())) return;
     await engine.close();
-    if ((await enabledTabs()).length > 0 || (await engine.ownPagesUsingEngine()) > 0) await engine.ensure();
+    if (await engineNeeded()) await engine.ensure();
   }
 
   /** Per-second rows from a tab the user turned on (content script) or from our webcam page. */

@@ -1,31 +1,23 @@
-import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFile, mkdir, mkdtemp, readFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { LABELS } from '../../src/core/labels';
 import { PROJECT_ROOT, TSX_BIN } from '../../src/node/paths';
-import { ferDir, ferSample } from '../helpers/fer';
+import { ferDir } from '../helpers/fer';
+import { ferSubset, torchAvailable } from '../helpers/smoke-model';
 
 const trainDir = ferDir('train');
 const testDir = ferDir('test');
-const torch = spawnSync('/usr/bin/python3', ['-c', 'import torch'], { stdio: 'ignore' }).status === 0;
-if (!torch) console.warn('\n*** PyTorch (python3-torch) not installed: the training smoke test is SKIPPED. Run scripts/setup.sh. ***\n');
+if (!torchAvailable) console.warn('\n*** PyTorch (python3-torch) not installed: the training smoke test is SKIPPED. Run scripts/setup.sh. ***\n');
 
-/** Copies a class-stratified sample of a FER split into a temporary Kaggle-layout folder. */
-async function subset(from: string, n: number, to: string): Promise<void> {
-  for (const item of await ferSample(from, n)) {
-    await mkdir(path.join(to, item.label), { recursive: true });
-    await copyFile(item.file, path.join(to, item.label, path.basename(item.file)));
-  }
-}
-
-describe.skipIf(!trainDir || !testDir || !torch)('npm run train on a small subset', () => {
+describe.skipIf(!trainDir || !testDir || !torchAvailable)('npm run train on a small subset', () => {
   it('trains (with a warm restart), exports a tfjs model that eval loads through --model, and resumes', async () => {
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'faceml-train-'));
-    await subset(trainDir!, 400, path.join(tmp, 'data/train'));
-    await subset(testDir!, 140, path.join(tmp, 'data/test'));
+    await ferSubset(trainDir!, 400, path.join(tmp, 'data/train'));
+    await ferSubset(testDir!, 140, path.join(tmp, 'data/test'));
     const out = path.join(tmp, 'model');
     const run = path.join(tmp, 'run');
     const train = () =>
