@@ -145,6 +145,14 @@ def main():
     ap.add_argument("--restart-lr", default="0.01", help="peak learning rate per restart (comma list)")
     ap.add_argument("--restart-augment", default="0.5",
                     help="augmentation strength per restart, comma list (the model underfits at full strength)")
+    ap.add_argument("--distill-epochs", type=int, default=0,
+                    help="last stage: distil the run's own final weights, with flip test-time augmentation, into "
+                         "the same net (born-again); flip averaging is too slow at runtime, this bakes it in")
+    ap.add_argument("--distill-lr", type=float, default=0.01)
+    ap.add_argument("--distill-augment", type=float, default=1.0,
+                    help="teacher and student see the same augmented batch, so full strength does not mislabel")
+    ap.add_argument("--distill-alpha", type=float, default=0.7, help="weight of the teacher's soft targets vs the labels")
+    ap.add_argument("--distill-temperature", type=float, default=2.0)
     ap.add_argument("--seed", type=int, default=2013)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--max-train", type=int, default=0, help="use only the first N shuffled training samples (smoke runs)")
@@ -180,10 +188,13 @@ def main():
     steps_per_epoch = len(xtr) // args.batch
     total_steps = steps_per_epoch * args.epochs
     cycles = parse_cycles(args.restart_epochs, args.restart_lr, args.restart_augment)
-    all_epochs = args.epochs + sum(c["epochs"] for c in cycles)
+    distill_start = args.epochs + sum(c["epochs"] for c in cycles)
+    all_epochs = distill_start + args.distill_epochs
     warmup = steps_per_epoch * 2
     last_path, best_path = os.path.join(args.run, "last.pt"), os.path.join(args.run, "best.pt")
     log_path = os.path.join(args.run, "log.jsonl")
+    teacher_path = os.path.join(args.run, "teacher.pt")
+    teacher = None
     start_epoch, best, train_seconds = 0, {"accuracy": -1.0}, 0.0
     if os.path.exists(last_path):
         ck = torch.load(last_path)
@@ -199,6 +210,19 @@ def main():
         for epoch in range(start_epoch, all_epochs):
             cyc = cycle_at(epoch, args.epochs, cycles)
             strength = cycles[cyc[0]]["augment"] if cyc else 1.0
+            distilling = epoch >= distill_start
+            if distilling:
+                strength = args.distill_augment
+                if epoch == distill_start:
+                    # The teacher is the run's weights as they stand; the student starts from them too,
+                    # with a fresh optimiser (the momentum belongs to the finished schedule).
+                    atomic_save({"ema": ema.state_dict()}, teacher_path)
+                    model.load_state_dict(ema.state_dict())
+                    opt.state.clear()
+                if teacher is None:
+                    teacher = EmotionNet(num_classes=len(labels), input_size=meta_tr["size"]).to(memory_format=torch.channels_last)
+                    teacher.load_state_dict(torch.load(teacher_path)["ema"])
+                    teacher.eval()
             t0 = time.time()
             gen = torch.Generator().manual_seed(args.seed * 1000 + epoch)  # per-epoch seed: resumable runs repeat exactly
             order = torch.randperm(len(xtr), generator=gen)
@@ -208,12 +232,22 @@ def main():
                 idx = order[s * args.batch:(s + 1) * args.batch]
                 xb = augment(xtr[idx], gen, strength).contiguous(memory_format=torch.channels_last)
                 yb = ytr[idx]
-                lr = lr_at(epoch * steps_per_epoch + s, total_steps, warmup, args.lr,
-                           steps_per_epoch, args.epochs, cycles)
+                if distilling:
+                    t = ((epoch - distill_start) * steps_per_epoch + s) / (args.distill_epochs * steps_per_epoch)
+                    lr = args.distill_lr * 0.5 * (1 + math.cos(math.pi * t))
+                else:
+                    lr = lr_at(epoch * steps_per_epoch + s, total_steps, warmup, args.lr,
+                               steps_per_epoch, args.epochs, cycles)
                 for gparam in opt.param_groups:
                     gparam["lr"] = lr
                 out = model(xb)
                 loss = F.cross_entropy(out, yb, weight=cw, label_smoothing=args.label_smoothing)
+                if distilling:
+                    temp = args.distill_temperature
+                    with torch.no_grad():
+                        soft = (F.softmax(teacher(xb) / temp, 1) + F.softmax(teacher(torch.flip(xb, [3])) / temp, 1)) / 2
+                    kd = F.kl_div(F.log_softmax(out / temp, 1), soft, reduction="batchmean") * temp * temp
+                    loss = args.distill_alpha * kd + (1 - args.distill_alpha) * loss
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
@@ -229,6 +263,7 @@ def main():
             train_seconds += time.time() - t0
             row = {"epoch": epoch + 1, "lr": lr, "train_loss": loss_sum / steps_per_epoch,
                    "train_acc": correct / (steps_per_epoch * args.batch), "val_acc": acc,
+                   "stage": "distill" if distilling else ("restart" if cyc else "main"),
                    "val_recall": dict(zip(labels, [round(r, 4) for r in recall])),
                    "epoch_seconds": round(time.time() - t0, 1)}
             print(json.dumps(row), flush=True)

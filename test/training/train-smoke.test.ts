@@ -14,27 +14,28 @@ const testDir = ferDir('test');
 if (!torchAvailable) console.warn('\n*** PyTorch (python3-torch) not installed: the training smoke test is SKIPPED. Run scripts/setup.sh. ***\n');
 
 describe.skipIf(!trainDir || !testDir || !torchAvailable)('npm run train on a small subset', () => {
-  it('trains (with a warm restart), exports a tfjs model that eval loads through --model, and resumes', async () => {
+  it('trains (with a warm restart and a distillation stage), exports a tfjs model that eval loads through --model, and resumes', async () => {
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'faceml-train-'));
     await ferSubset(trainDir!, 400, path.join(tmp, 'data/train'));
     await ferSubset(testDir!, 140, path.join(tmp, 'data/test'));
     const out = path.join(tmp, 'model');
     const run = path.join(tmp, 'run');
     const train = () =>
-      execFileSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--epochs', '2', '--restart-epochs', '1', '--out', out, '--run', run], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: 'pipe' });
+      execFileSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--epochs', '2', '--restart-epochs', '1', '--distill-epochs', '1', '--out', out, '--run', run], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: 'pipe' });
     const first = train();
     expect(first).toMatch(/exported epoch \d/);
     expect(existsSync(path.join(out, 'model.json')) && existsSync(path.join(out, 'weights.bin'))).toBe(true);
     const metadata = JSON.parse(await readFile(path.join(out, 'metadata.json'), 'utf8'));
     expect(metadata.labels).toEqual([...LABELS]);
-    expect(metadata.training.epochs).toBe(3);
+    expect(metadata.training.epochs).toBe(4);
     const log = (await readFile(path.join(out, 'training-log.jsonl'), 'utf8')).trim().split('\n');
-    expect(log).toHaveLength(3);
+    expect(log).toHaveLength(4);
+    expect(log.map((line) => JSON.parse(line).stage)).toEqual(['main', 'main', 'restart', 'distill']);
 
     // Running the same command again resumes from the checkpoint: no epoch is trained twice.
     const again = train();
-    expect(again).toMatch(/resuming .* at epoch 4\/3/);
-    expect((await readFile(path.join(run, 'log.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(3);
+    expect(again).toMatch(/resuming .* at epoch 5\/4/);
+    expect((await readFile(path.join(run, 'log.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(4);
 
     const evalOut = execFileSync(TSX_BIN, ['src/cli/eval.ts', '--data', path.join(tmp, 'data/test'), '--model', out, '--json'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
     const report = JSON.parse(evalOut.trim().split('\n').at(-1)!);
