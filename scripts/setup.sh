@@ -12,12 +12,24 @@ command -v ffmpeg >/dev/null 2>&1 || need+=(ffmpeg)
 # PyTorch for `npm run train` (training only; the extension and server never use Python).
 /usr/bin/python3 -c 'import torch, numpy' >/dev/null 2>&1 || need+=(python3-torch python3-numpy)
 
-if [ "${#need[@]}" -gt 0 ] && [ -z "${FACEML_SKIP_APT:-}" ]; then
+# Firefox runs the Firefox build's test (Debian: firefox-esr; Ubuntu ships Firefox as a snap, so it
+# is installed separately below and its absence only skips that test, loudly).
+want_firefox=""
+command -v firefox-esr >/dev/null 2>&1 || command -v firefox >/dev/null 2>&1 || [ -n "${FIREFOX_PATH:-}" ] || want_firefox=1
+
+if { [ "${#need[@]}" -gt 0 ] || [ -n "$want_firefox" ]; } && [ -z "${FACEML_SKIP_APT:-}" ]; then
   SUDO=""
   [ "$(id -u)" -eq 0 ] || SUDO="sudo"
-  echo "setup: installing ${need[*]} with apt-get"
   $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+  if [ "${#need[@]}" -gt 0 ]; then
+    echo "setup: installing ${need[*]} with apt-get"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq "${need[@]}" >/dev/null
+  fi
+  if [ -n "$want_firefox" ]; then
+    echo "setup: installing firefox-esr with apt-get"
+    DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq firefox-esr >/dev/null ||
+      echo "setup: firefox-esr is not available here; the Firefox test will be skipped (set FIREFOX_PATH to a Firefox >= 128)" >&2
+  fi
 fi
 
 if ! command -v node >/dev/null 2>&1; then

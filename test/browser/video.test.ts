@@ -1,56 +1,28 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer';
-import { toGray } from '../../src/core/image';
-import type { DatasetItem } from '../../src/node/dataset';
-import { composeScene, iou } from '../../src/node/synthetic';
 import { launchWithExtension, outsideRequests, waitFor, type ExtensionBrowser, waitForVideo } from '../helpers/browser';
-import { ferDir, ferSample } from '../helpers/fer';
-import { getPipeline } from '../helpers/pipeline';
+import { ferDir } from '../helpers/fer';
 import { videoFromImage } from '../helpers/media';
 import { serveStatic } from '../helpers/static-server';
+import { type ExpectedFace, writeClearFacesFrame } from '../helpers/scenes';
 
 const testDir = ferDir('test');
 const PAGES = path.join(import.meta.dirname, 'pages');
 
-/**
- * FER test faces with clear expressions: the cascade finds them at 160 px and the model labels
- * them correctly with confidence, one per wanted class.
- */
-async function clearFaces(classes: string[]): Promise<DatasetItem[]> {
-  const pipeline = await getPipeline();
-  const picked: DatasetItem[] = [];
-  for (const item of await ferSample(testDir!, 1200)) {
-    if (!classes.includes(item.label) || picked.some((p) => p.label === item.label)) continue;
-    const scene = await composeScene(480, 360, [{ file: item.file, x: 150, y: 90, size: 160 }], 2);
-    const result = await pipeline.analyze(scene.rgba);
-    const face = result.faces.find((f) => iou(f.box, scene.crops[0]) > 0.5);
-    if (face && face.emotion === item.label && face.confidence > 0.7) picked.push(item);
-    if (picked.length === classes.length) break;
-  }
-  return picked;
-}
-
 describe.skipIf(!testDir)('extension in Chromium: video tab', () => {
   let ext: ExtensionBrowser;
   let site: Awaited<ReturnType<typeof serveStatic>>;
-  let expected: { label: string; crop: { x: number; y: number; width: number; height: number } }[];
+  let expected: ExpectedFace[];
   let page: Page;
   let framesDir: string;
 
   beforeAll(async () => {
-    const faces = await clearFaces(['happy', 'surprise', 'neutral']);
-    expect(faces.length, 'clear faces found in the FER sample').toBe(3);
-    const scene = await composeScene(640, 480, faces.map((f, i) => ({ file: f.file, x: 20 + i * 210, y: 140 + (i % 2) * 40, size: 170 })), 5);
-    const direct = await (await getPipeline()).analyze(toGray(scene.rgba));
-    expected = faces.map((f, i) => ({ label: f.label, crop: scene.crops[i] }));
-    console.log(`video frame: expected ${faces.map((f) => f.label).join(', ')}; Node pipeline sees ${direct.faces.map((f) => f.emotion).join(', ')}`);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'faceml-video-'));
     framesDir = dir;
-    await writeFile(path.join(dir, 'faces.png'), await sharp(scene.jpeg).png().toBuffer());
+    expected = await writeClearFacesFrame(path.join(dir, 'faces.png'));
     site = await serveStatic([PAGES, dir]);
     ext = await launchWithExtension();
     page = await ext.browser.newPage();

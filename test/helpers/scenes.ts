@@ -1,3 +1,5 @@
+import { writeFile } from 'node:fs/promises';
+import sharp from 'sharp';
 import type { DatasetItem } from '../../src/node/dataset';
 import type { Box } from '../../src/core/image';
 import { composeScene, iou, type Scene } from '../../src/node/synthetic';
@@ -55,4 +57,45 @@ export async function cascadeFaces(n: number, size: number, sampleSize: number):
   const { toGray } = await import('../../src/core/image');
   const pipeline = await getPipeline();
   return detectableFaces(async (s) => pipeline.detector.detect(toGray(s.rgba)), await ferSample(ferDir('test')!, sampleSize), n, size);
+}
+
+/**
+ * FER test faces with clear expressions: the cascade finds them at 160 px and the model labels
+ * them correctly with confidence, one per wanted class.
+ */
+export async function clearFaces(classes: string[]): Promise<DatasetItem[]> {
+  const { getPipeline } = await import('./pipeline');
+  const { ferDir, ferSample } = await import('./fer');
+  const pipeline = await getPipeline();
+  const picked: DatasetItem[] = [];
+  for (const item of await ferSample(ferDir('test')!, 1200)) {
+    if (!classes.includes(item.label) || picked.some((p) => p.label === item.label)) continue;
+    const scene = await composeScene(480, 360, [{ file: item.file, x: 150, y: 90, size: 160 }], 2);
+    const result = await pipeline.analyze(scene.rgba);
+    const face = result.faces.find((f) => iou(f.box, scene.crops[0]) > 0.5);
+    if (face && face.emotion === item.label && face.confidence > 0.7) picked.push(item);
+    if (picked.length === classes.length) break;
+  }
+  return picked;
+}
+
+export interface ExpectedFace {
+  label: string;
+  crop: Box;
+}
+
+/**
+ * A 640x480 PNG frame with three clear faces (happy, surprise, neutral) at 170 px, written to
+ * `file`: what the video tests play. Returns where each face is and what it shows.
+ */
+export async function writeClearFacesFrame(file: string): Promise<ExpectedFace[]> {
+  const { getPipeline } = await import('./pipeline');
+  const { toGray } = await import('../../src/core/image');
+  const faces = await clearFaces(['happy', 'surprise', 'neutral']);
+  if (faces.length !== 3) throw new Error(`only ${faces.length} of 3 clear faces found in the FER sample`);
+  const scene = await composeScene(640, 480, faces.map((f, i) => ({ file: f.file, x: 20 + i * 210, y: 140 + (i % 2) * 40, size: 170 })), 5);
+  const direct = await (await getPipeline()).analyze(toGray(scene.rgba));
+  console.log(`video frame: expected ${faces.map((f) => f.label).join(', ')}; Node pipeline sees ${direct.faces.map((f) => f.emotion).join(', ')}`);
+  await writeFile(file, await sharp(scene.jpeg).png().toBuffer());
+  return faces.map((f, i) => ({ label: f.label, crop: scene.crops[i] }));
 }

@@ -1,0 +1,120 @@
+import { mkdtemp, writeFile } from 'node:fs/promises';
+import os from 'node:os';
+import path from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { composeScene } from '../../src/node/synthetic';
+import { waitFor } from '../helpers/browser';
+import { ferDir } from '../helpers/fer';
+import { FIREFOX_PATH, launchFirefoxWithExtension, type FirefoxWithExtension } from '../helpers/firefox';
+import { cascadeFaces, type ExpectedFace, writeClearFacesFrame } from '../helpers/scenes';
+import { serveStatic } from '../helpers/static-server';
+
+const testDir = ferDir('test');
+const PAGES = path.join(import.meta.dirname, 'pages');
+if (!FIREFOX_PATH) console.warn('\n*** Firefox not found: the Firefox extension test is SKIPPED. Run scripts/setup.sh (apt-get install -y firefox-esr) or set FIREFOX_PATH. ***\n');
+
+/**
+ * The Firefox build (`npm run build:firefox`, MV2: no offscreen documents, so the engine runs in
+ * the background page) installed in a real Firefox: the keyboard command, video overlays, the
+ * image context menu, history, and no traffic beyond the machine.
+ */
+describe.skipIf(!testDir || !FIREFOX_PATH)('extension in Firefox', () => {
+  let ff: FirefoxWithExtension;
+  let site: Awaited<ReturnType<typeof serveStatic>>;
+  let other: Awaited<ReturnType<typeof serveStatic>>;
+  let expected: ExpectedFace[];
+  let failures: string[] = [];
+
+  beforeAll(async () => {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'faceml-firefox-'));
+    expected = await writeClearFacesFrame(path.join(dir, 'faces.png'));
+    const faces = await cascadeFaces(3, 200, 80);
+    const one = await composeScene(640, 480, [{ file: faces[0].file, x: 200, y: 120, size: 220 }], 21);
+    const two = await composeScene(640, 480, [{ file: faces[1].file, x: 40, y: 120, size: 220 }, { file: faces[2].file, x: 360, y: 130, size: 220 }], 22);
+    await writeFile(path.join(dir, 'one.png'), await sharp(one.jpeg).png().toBuffer());
+    await writeFile(path.join(dir, 'two.jpg'), two.jpeg);
+    site = await serveStatic([PAGES, dir]);
+    other = await serveStatic([dir]); // another origin, no CORS headers
+    ff = await launchFirefoxWithExtension();
+  });
+
+  afterAll(async () => {
+    // On failure, Firefox's console (the add-on's background page included) says why.
+    if (failures.length && ff) console.log(`Firefox console:\n${(await ff.consoleMessages().catch(() => [])).slice(-40).join('\n')}`);
+    await ff?.close();
+    await site?.close();
+    await other?.close();
+  });
+
+  const track = async (fn: () => Promise<void>) => {
+    try {
+      await fn();
+    } catch (err) {
+      failures.push(String(err));
+      throw err;
+    }
+  };
+
+  it('the keyboard command turns detection on for a video tab: labels over the faces, engine in the background page; again turns it off', () =>
+    track(async () => {
+      await ff.openTab(`${site.origin}/video.html?frames=faces.png`);
+      expect(await waitFor(() => ff.inPage<boolean>('return window.videoReady === true'), 20_000)).toBe(true);
+      expect(await ff.runShortcut()).toBe('alt,shift+E');
+      const drawn = await waitFor(async () => {
+        const overlays = await ff.overlays();
+        return overlays[0]?.length >= 2 ? overlays[0] : null;
+      }, 90_000);
+      expect(drawn, 'overlays appeared').toBeTruthy();
+      await new Promise((r) => setTimeout(r, 2000)); // let smoothing settle
+      const labels = (await ff.overlays())[0].map((f) => f.emotion);
+      console.log(`Firefox overlay labels: ${labels.join(', ')} (expected ${expected.map((e) => e.label).join(', ')})`);
+      expect(expected.filter((e) => labels.includes(e.label)).length).toBeGreaterThanOrEqual(2);
+      expect(await ff.inPage<string[]>(`return [...document.querySelectorAll('faceml-overlay')].map((e) => getComputedStyle(e).pointerEvents)`)).toEqual(['none']);
+
+      expect(await ff.runShortcut()).toBe('alt,shift+E');
+      expect(await waitFor(async () => (await ff.overlays()).length === 0, 10_000)).toBe(true);
+    }));
+
+  it('"Analyze emotions in this image" from the real context menu, for a same-origin and a cross-origin image', () =>
+    track(async () => {
+      const same = `${site.origin}/one.png`;
+      const cross = `${other.origin}/two.jpg`;
+      await ff.openTab(`${site.origin}/images.html?same=${encodeURIComponent(same)}&cross=${encodeURIComponent(cross)}`);
+      expect(await waitFor(() => ff.inPage<boolean>('return window.imagesReady === true'), 20_000)).toBe(true);
+      expect(await ff.contextMenu('#same', 'Analyze emotions in this image')).toContain('Analyze emotions in this image');
+      const first = await waitFor(async () => ((await ff.overlays())[0]?.length ? await ff.overlays() : null), 60_000);
+      expect(first?.[0]).toHaveLength(1);
+      await ff.contextMenu('#cross', 'Analyze emotions in this image');
+      const both = await waitFor(async () => ((await ff.overlays())[1]?.length ? await ff.overlays() : null), 60_000);
+      expect(both?.[1]).toHaveLength(2);
+      for (const face of both!.flat()) expect(face.text).toMatch(/^(angry|disgust|fear|happy|neutral|sad|surprise) \d+%$|^uncertain/);
+    }));
+
+  it('history (side panel page) lists the video session and both analysed images', () =>
+    track(async () => {
+      await ff.openTab(`${ff.extensionBase}sidepanel.html`);
+      await waitFor(() => ff.inPage<boolean>(`return [...document.querySelectorAll('button, [role=tab]')].some((b) => b.textContent.trim() === 'History')`), 10_000);
+      await ff.inPage(`[...document.querySelectorAll('button, [role=tab]')].find((b) => b.textContent.trim() === 'History').click()`);
+      const text = await waitFor(async () => {
+        const t = await ff.inPage<string>('return document.body.innerText');
+        return t.includes('Analysed images') && !t.includes('No detection sessions yet') ? t : null;
+      }, 15_000);
+      expect(text, 'the history shows a session and images').toBeTruthy();
+      expect(text).toContain('FaceML test: video'); // the session, named by its page title
+      const share = (label: string) => Number(text!.match(new RegExp(`${label}\\t(\\d+)%`))?.[1] ?? 0);
+      expect(expected.filter((e) => share(e.label) > 0).length, 'the expected emotions have a share of the session').toBeGreaterThanOrEqual(2);
+      expect(text!.match(/\/images\.html/g)?.length).toBe(2);
+    }));
+
+  it('made no request beyond 127.0.0.1 and the extension itself', () =>
+    track(async () => {
+      const requests = await ff.requests();
+      expect(requests.some((r) => r.url.startsWith(site.origin))).toBe(true);
+      // Firefox's own background traffic (triggered by the system principal) is not ours; every
+      // request a page or the add-on made must stay on the loopback.
+      const ours = requests.filter((r) => r.by !== 'system');
+      expect(ours.length).toBeGreaterThan(0);
+      expect(ours.filter((r) => !/^https?:\/\/127\.0\.0\.1[:/]/.test(r.url))).toEqual([]);
+    }));
+});
