@@ -3,6 +3,9 @@ import { EmotionClassifier, type ModelMetadata } from '../core/classifier';
 import { FaceMLError } from '../core/errors';
 import { EmotionPipeline, type FaceFinder } from '../core/pipeline';
 import { initTensorflow, tf } from '../core/tf-backend';
+import { chooseBackend } from '../core/backend-choice';
+import { INPUT_SIZE } from '../core/preprocess';
+import { webglRenderer } from './webgl';
 import { FaceTracker } from '../core/tracking';
 import { decodeInBrowser, thumbnailOf } from './browser-image';
 import { cropRgba, toGray, type Box, type RgbaImage } from '../core/image';
@@ -110,13 +113,16 @@ export function createEngine(browser: Browser, host: EngineHost): Engine {
     const classifier = await EmotionClassifier.load(source.handler, metadata).catch((err: Error) => {
       throw source.custom ? new FaceMLError('MODEL_LOAD_FAILED', `your imported model "${source.custom.name}" failed to load (${err.message}); switch back to the built-in model in settings`) : err;
     });
+    report({ state: 'loading', progress: 0.5, detail: 'choosing WebAssembly or WebGL' });
+    const probeFace = new Float32Array(INPUT_SIZE * INPUT_SIZE).fill(0.5);
+    const backend = await chooseBackend(webglRenderer(), () => classifier.classify(probeFace, 1));
     report({ state: 'loading', progress: 0.6, detail: 'loading the face detector (OpenCV.js)' });
     const cascade = await fetch(url('/models/haarcascade_frontalface_default.xml')).then((r) => {
       if (!r.ok) throw new FaceMLError('DETECTOR_LOAD_FAILED', `face cascade missing (${r.status})`);
       return r.arrayBuffer();
     });
     const detector = await host.createDetector(cascade);
-    report({ state: 'ready', progress: 1, detail: `ready (${tf.getBackend()}, model: ${modelName})`, model: modelName });
+    report({ state: 'ready', progress: 1, detail: `ready (${tf.getBackend()}: ${backend.reason}; model: ${modelName})`, model: modelName, backend: tf.getBackend() });
     return new EmotionPipeline(detector, classifier);
   })();
   pipelineReady.catch((err) => report({ state: 'error', progress: 0, detail: `${(err as FaceMLError).code ?? 'ERROR'}: ${(err as Error).message}` }));

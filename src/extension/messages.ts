@@ -91,6 +91,8 @@ export interface OffscreenStatus {
   detail: string;
   /** The emotion model in use, once ready. */
   model?: string;
+  /** The tfjs backend classifying faces, once ready ("wasm" or "webgl"). */
+  backend?: string;
 }
 
 /** Service worker -> offscreen engine, on request at start: which emotion model to load. */

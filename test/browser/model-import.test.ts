@@ -130,6 +130,10 @@ describe.skipIf(!testDir || !torchAvailable)('extension in Chromium: use my own 
       return s?.state === 'ready' && /\(built-in\)/.test(s.model ?? '') ? s : null;
     }, 60_000);
     expect(status?.model).toMatch(/\(built-in\)/);
+    // No GPU here: headless Chromium has no WebGL or only SwiftShader, so the engine keeps wasm and says why.
+    console.log(`engine: ${status?.detail}`);
+    expect(status?.backend).toBe('wasm');
+    expect(status?.detail).toMatch(/wasm: (no WebGL here|WebGL is software-rendered \(.*\))/);
     expect(await waitFor(async () => ((await ext.overlays(video))?.[0]?.faces.length ?? 0) > 0, 60_000)).toBe(true);
     // The imported model stays available.
     expect(await options.$('::-p-text(Use imported model again)')).not.toBeNull();
