@@ -48,6 +48,15 @@ const denses = layers.filter((l) => l.class_name === 'Dense').map((l) => l.confi
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 const confusion = (r: EvalReport) =>
   [`| true \\ predicted | ${LABELS.join(' | ')} |`, `|---|${LABELS.map(() => '---:').join('|')}|`, ...r.confusion.map((row, i) => `| ${LABELS[i]} | ${row.join(' | ')} |`)].join('\n');
+
+/** The distillation flags of the train command, when the run had that stage. */
+function distillFlags(settings: Record<string, unknown> | undefined): string {
+  if (!settings || !Number(settings.distill_epochs)) return '';
+  const teachers = settings.teachers ? ` --teachers ${settings.teachers}` : '';
+  const init = settings.init ? ` --init ${settings.init}` : '';
+  return ` --distill-epochs ${settings.distill_epochs}${teachers}${init}`;
+}
+
 const hours = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(1)} h` : `${Math.round(s / 60)} min`);
 
 const card = `# FaceML emotion model (${metadata.name ?? 'faceml-emotion'})
@@ -86,7 +95,7 @@ around its centre before cropping, the framing measured on FER faces by \`npm ru
 
 ## Training
 
-    npm run train -- --data <fer2013>/train --epochs ${training.settings?.epochs ?? '?'} --restart-epochs ${training.settings?.restart_epochs ?? 0} --restart-lr ${training.settings?.restart_lr ?? '?'} --restart-augment ${training.settings?.restart_augment ?? '?'}
+    npm run train -- --data <fer2013>/train --epochs ${training.settings?.epochs ?? '?'} --restart-epochs ${training.settings?.restart_epochs ?? 0} --restart-lr ${training.settings?.restart_lr ?? '?'} --restart-augment ${training.settings?.restart_augment ?? '?'}${distillFlags(training.settings)}
 
 PyTorch (Debian python3-torch), SGD with Nesterov momentum, cosine learning rate with warm-up, label
 smoothing, class weights (inverse frequency)^${training.settings?.class_weight_power ?? '?'}, EMA of weights,

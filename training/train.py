@@ -146,8 +146,14 @@ def main():
     ap.add_argument("--restart-augment", default="0.5",
                     help="augmentation strength per restart, comma list (the model underfits at full strength)")
     ap.add_argument("--distill-epochs", type=int, default=0,
-                    help="last stage: distil the run's own final weights, with flip test-time augmentation, into "
-                         "the same net (born-again); flip averaging is too slow at runtime, this bakes it in")
+                    help="last stage: distil teachers' flip-averaged predictions into the net (flip averaging and "
+                         "ensembles are too slow at runtime; this bakes them in)")
+    ap.add_argument("--teachers", default="",
+                    help="comma list of checkpoints (best.pt of other runs) whose averaged predictions teach the "
+                         "distill stage; default: the run's own weights at the start of the stage (born-again)")
+    ap.add_argument("--init", default="",
+                    help="checkpoint (a best.pt) the net starts from instead of random weights, e.g. to distil "
+                         "into a finished run with --epochs 0 --distill-epochs N")
     ap.add_argument("--distill-lr", type=float, default=0.01)
     ap.add_argument("--distill-augment", type=float, default=1.0,
                     help="teacher and student see the same augmented batch, so full strength does not mislabel")
@@ -176,6 +182,8 @@ def main():
 
     model = EmotionNet(num_classes=len(labels), input_size=meta_tr["size"]).to(memory_format=torch.channels_last)
     ema = EmotionNet(num_classes=len(labels), input_size=meta_tr["size"]).to(memory_format=torch.channels_last)
+    if args.init:
+        model.load_state_dict(torch.load(args.init)["ema"])
     ema.load_state_dict(model.state_dict())
     for p in ema.parameters():
         p.requires_grad_(False)
@@ -194,7 +202,8 @@ def main():
     last_path, best_path = os.path.join(args.run, "last.pt"), os.path.join(args.run, "best.pt")
     log_path = os.path.join(args.run, "log.jsonl")
     teacher_path = os.path.join(args.run, "teacher.pt")
-    teacher = None
+    teacher_paths = [t for t in args.teachers.split(",") if t] or [teacher_path]
+    teachers = None
     start_epoch, best, train_seconds = 0, {"accuracy": -1.0}, 0.0
     if os.path.exists(last_path):
         ck = torch.load(last_path)
@@ -214,15 +223,18 @@ def main():
             if distilling:
                 strength = args.distill_augment
                 if epoch == distill_start:
-                    # The teacher is the run's weights as they stand; the student starts from them too,
-                    # with a fresh optimiser (the momentum belongs to the finished schedule).
+                    # Without --teachers the teacher is the run's weights as they stand. The student
+                    # continues from its EMA weights with a fresh optimiser (the momentum belongs to the
+                    # finished schedule).
                     atomic_save({"ema": ema.state_dict()}, teacher_path)
                     model.load_state_dict(ema.state_dict())
                     opt.state.clear()
-                if teacher is None:
-                    teacher = EmotionNet(num_classes=len(labels), input_size=meta_tr["size"]).to(memory_format=torch.channels_last)
-                    teacher.load_state_dict(torch.load(teacher_path)["ema"])
-                    teacher.eval()
+                if teachers is None:
+                    teachers = []
+                    for tp in teacher_paths:
+                        t_net = EmotionNet(num_classes=len(labels), input_size=meta_tr["size"]).to(memory_format=torch.channels_last)
+                        t_net.load_state_dict(torch.load(tp)["ema"])
+                        teachers.append(t_net.eval())
             t0 = time.time()
             gen = torch.Generator().manual_seed(args.seed * 1000 + epoch)  # per-epoch seed: resumable runs repeat exactly
             order = torch.randperm(len(xtr), generator=gen)
@@ -245,7 +257,9 @@ def main():
                 if distilling:
                     temp = args.distill_temperature
                     with torch.no_grad():
-                        soft = (F.softmax(teacher(xb) / temp, 1) + F.softmax(teacher(torch.flip(xb, [3])) / temp, 1)) / 2
+                        flipped = torch.flip(xb, [3])
+                        soft = sum(F.softmax(t_net(xb) / temp, 1) + F.softmax(t_net(flipped) / temp, 1)
+                                   for t_net in teachers) / (2 * len(teachers))
                     kd = F.kl_div(F.log_softmax(out / temp, 1), soft, reduction="batchmean") * temp * temp
                     loss = args.distill_alpha * kd + (1 - args.distill_alpha) * loss
                 opt.zero_grad(set_to_none=True)

@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
@@ -44,5 +44,30 @@ describe.skipIf(!trainDir || !testDir || !torchAvailable)('npm run train on a sm
     expect(report.accuracy).toBeLessThanOrEqual(1);
     expect(Object.keys(report.per_class)).toEqual([...LABELS]);
     expect(report.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(140);
+
+    // A finished run distilled into from its checkpoint, taught by an "ensemble" (here the run
+    // twice): only the distill stage runs, and the student starts where the run ended.
+    const best = path.join(run, 'best.pt');
+    const distilled = path.join(tmp, 'distilled');
+    const distillOut = execFileSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--epochs', '0', '--restart-epochs', '0', '--distill-epochs', '1',
+      '--init', best, '--teachers', `${best},${best}`, '--out', distilled, '--run', path.join(tmp, 'run-distill')], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: 'pipe' });
+    expect(distillOut).toMatch(/exported epoch 1 /);
+    const distilledMeta = JSON.parse(await readFile(path.join(distilled, 'metadata.json'), 'utf8'));
+    expect(distilledMeta.training.settings.teachers).toBe(`${best},${best}`);
+    expect((await readFile(path.join(distilled, 'training-log.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line).stage)).toEqual(['distill']);
+
+    // The ensemble check: a checkpoint averaged with itself scores exactly as it does alone.
+    const ensembleOut = execFileSync(TSX_BIN, ['training/ensemble.ts', '--data', path.join(tmp, 'data/test'), best, best], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: 'pipe' });
+    const ensemble = JSON.parse(ensembleOut.trim().split('\n').at(-1)!);
+    expect(ensemble.n).toBe(140);
+    expect(ensemble.members).toHaveLength(2);
+    expect(ensemble.ensemble.plain.accuracy).toBe(ensemble.members[0].accuracy);
+    expect(ensemble.ensemble.flip.accuracy).toBe(ensemble.members[0].accuracy_flip);
+    expect(Object.keys(ensemble.ensemble.plain.recall)).toEqual([...LABELS]);
+
+    // A missing teacher is reported before any work starts.
+    const missing = spawnSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--teachers', path.join(tmp, 'nope.pt')], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    expect(missing.status).toBe(2);
+    expect(missing.stderr).toMatch(/no checkpoint at .*nope\.pt/);
   });
 });
