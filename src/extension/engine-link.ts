@@ -59,7 +59,10 @@ export function offscreenLink(browser: Browser): EngineLink {
 
 /** Firefox: the engine in the background page itself (loaded lazily: tfjs and OpenCV are large). */
 export function inPageLink(browser: Browser): EngineLink {
+  /** The engine being started or running; null once closed (a later frame starts a new one). */
   let engine: Promise<import('./engine').Engine> | null = null;
+  let current: import('./engine').Engine | null = null;
+  let listening = false;
   let status: Status | null = null;
   const start = async () => {
     const { createEngine, listenForEngineMessages } = await import('./engine');
@@ -69,12 +72,15 @@ export function inPageLink(browser: Browser): EngineLink {
       modelChoice: () => loadModelChoice(browser.storage.local),
       onStatus: (next) => (status = next),
     });
-    // Content scripts' frames arrive here by message; background requests are direct calls.
-    listenForEngineMessages(browser, { ...created, handle: (m, s) => (engineActive === created ? created.handle(m, s) : undefined) }, { acceptBackgroundRequests: false });
-    engineActive = created;
+    current = created;
+    // Content scripts' frames arrive by message, to whichever engine is current (one listener for
+    // the page's lifetime); background requests are direct calls (send below).
+    if (!listening) {
+      listening = true;
+      listenForEngineMessages(browser, { handle: (m, s) => current?.handle(m, s) }, { acceptBackgroundRequests: false });
+    }
     return created;
   };
-  let engineActive: import('./engine').Engine | null = null;
   return {
     async ensure() {
       engine ??= start();
@@ -82,11 +88,11 @@ export function inPageLink(browser: Browser): EngineLink {
     },
     running: async () => engine !== null,
     async close() {
-      const current = engine;
+      const closing = engine;
       engine = null;
-      engineActive = null;
+      current = null;
       status = null;
-      await (await current)?.dispose();
+      await (await closing)?.dispose();
     },
     async send<T>(message: unknown) {
       engine ??= start();
@@ -95,7 +101,7 @@ export function inPageLink(browser: Browser): EngineLink {
       return (await answer) as T;
     },
     ownPagesUsingEngine: async () => 0,
-    status: () => status ?? (engineActive ? engineActive.status() : null),
+    status: () => status ?? current?.status() ?? null,
     setStatus: (next) => (status = next),
   };
 }

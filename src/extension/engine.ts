@@ -79,7 +79,7 @@ export function startEngine(browser: Browser): Engine {
  * identify their tab through sender.tab. Requests from the background (image analysis, tab
  * captures) come by message only when the engine lives in another document (Chrome).
  */
-export function listenForEngineMessages(browser: Browser, engine: Engine, { acceptBackgroundRequests }: { acceptBackgroundRequests: boolean }): void {
+export function listenForEngineMessages(browser: Browser, engine: Pick<Engine, 'handle'>, { acceptBackgroundRequests }: { acceptBackgroundRequests: boolean }): void {
   browser.runtime.onMessage.addListener((message: unknown, sender, sendResponse: (r: unknown) => void) => {
     if (sender.id !== browser.runtime.id) return undefined;
     if (!sender.tab && !acceptBackgroundRequests && (isAnalyzeImageRequest(message) || isAnalyzeScreenshotRequest(message))) return undefined;

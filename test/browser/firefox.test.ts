@@ -56,7 +56,7 @@ describe.skipIf(!testDir || !FIREFOX_PATH)('extension in Firefox', () => {
     }
   };
 
-  it('the keyboard command turns detection on for a video tab: labels over the faces, engine in the background page; again turns it off', () =>
+  it('the keyboard command turns detection on for a video tab: labels over the faces, engine in the background page; again turns it off, and on again restarts the engine', () =>
     track(async () => {
       await ff.openTab(`${site.origin}/video.html?frames=faces.png`);
       expect(await waitFor(() => ff.inPage<boolean>('return window.videoReady === true'), 20_000)).toBe(true);
@@ -72,6 +72,12 @@ describe.skipIf(!testDir || !FIREFOX_PATH)('extension in Firefox', () => {
       expect(expected.filter((e) => labels.includes(e.label)).length).toBeGreaterThanOrEqual(2);
       expect(await ff.inPage<string[]>(`return [...document.querySelectorAll('faceml-overlay')].map((e) => getComputedStyle(e).pointerEvents)`)).toEqual(['none']);
 
+      expect(await ff.runShortcut()).toBe('alt,shift+E');
+      expect(await waitFor(async () => (await ff.overlays()).length === 0, 10_000)).toBe(true);
+
+      // On again: the engine closed with the last tab is started afresh and answers the frames.
+      expect(await ff.runShortcut()).toBe('alt,shift+E');
+      expect(await waitFor(async () => ((await ff.overlays())[0]?.length ?? 0) >= 2, 90_000), 'overlays after restart').toBe(true);
       expect(await ff.runShortcut()).toBe('alt,shift+E');
       expect(await waitFor(async () => (await ff.overlays()).length === 0, 10_000)).toBe(true);
     }));
