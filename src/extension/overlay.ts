@@ -10,6 +10,13 @@ export interface OverlayLook {
 
 export type MediaElement = HTMLVideoElement | HTMLImageElement;
 
+export interface DrawnFace {
+  emotion: string;
+  faceId: number;
+  /** The face's box on screen (viewport px); null before it is first drawn. */
+  rect: { x: number; y: number; width: number; height: number } | null;
+}
+
 /** Intrinsic size of a video frame or image. */
 export function mediaSize(el: MediaElement): { width: number; height: number } {
   return el instanceof HTMLVideoElement ? { width: el.videoWidth, height: el.videoHeight } : { width: el.naturalWidth, height: el.naturalHeight };
@@ -136,9 +143,16 @@ export class MediaOverlay {
     this.host.style.visibility = hidden ? 'hidden' : '';
   }
 
-  /** What is drawn, for tests and the popup (the shadow root is closed to the page). */
-  get drawn(): { emotion: string; faceId: number }[] {
-    return this.faces.map((f) => ({ emotion: f.emotion, faceId: f.faceId }));
+  /**
+   * What is drawn and where on screen (viewport px), for tests and the popup: the shadow root is
+   * closed to the page.
+   */
+  get drawn(): DrawnFace[] {
+    const boxes = [...this.layer.querySelectorAll<HTMLElement>('.face')];
+    return this.faces.map((f, i) => {
+      const r = boxes[i]?.getBoundingClientRect();
+      return { emotion: f.emotion, faceId: f.faceId, rect: r ? { x: r.left, y: r.top, width: r.width, height: r.height } : null };
+    });
   }
 
   remove(): void {

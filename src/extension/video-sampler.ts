@@ -12,7 +12,7 @@ import type {
   HistorySamplesResponse,
   LiveSnapshot,
 } from './messages';
-import { contentRect, MediaOverlay, type OverlayLook } from './overlay';
+import { contentRect, type DrawnFace, MediaOverlay, type OverlayLook } from './overlay';
 
 export interface SamplerOptions {
   /** Target analysed frames per second per tab (adapts down when analysis is slower). */
@@ -104,7 +104,7 @@ export class VideoSampler {
   }
 
   /** Overlay contents by video, for tests. */
-  snapshot(): { id: string; mode: Tracked['mode']; faces: { emotion: string; faceId: number }[] }[] {
+  snapshot(): { id: string; mode: Tracked['mode']; faces: DrawnFace[] }[] {
     return [...this.videos.values()].map((t) => ({ id: t.id, mode: t.mode, faces: t.overlay.drawn }));
   }
 

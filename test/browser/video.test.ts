@@ -61,6 +61,89 @@ describe.skipIf(!testDir)('extension in Chromium: video tab', () => {
     expect(later).toEqual(first);
   });
 
+  it('keeps each box on its face through object-fit, resizing, moving and scrolling', async () => {
+    // Where the expected faces are on screen now, from the video's layout (computed here, not by
+    // the extension): the frame is 640x480, scaled per object-fit into the element's box.
+    const expectedOnScreen = () =>
+      page.evaluate((crops: { x: number; y: number; width: number; height: number }[]) => {
+        const v = document.querySelector('video')!;
+        const b = v.getBoundingClientRect();
+        const fit = getComputedStyle(v).objectFit;
+        const sx0 = b.width / 640;
+        const sy0 = b.height / 480;
+        const s = fit === 'cover' ? Math.max(sx0, sy0) : fit === 'fill' ? null : Math.min(sx0, sy0);
+        const [sx, sy] = s === null ? [sx0, sy0] : [s, s];
+        const left = b.left + (b.width - 640 * sx) / 2;
+        const top = b.top + (b.height - 480 * sy) / 2;
+        return crops.map((c) => ({ x: left + c.x * sx, y: top + c.y * sy, width: c.width * sx, height: c.height * sy }));
+      }, expected.map((e) => e.crop));
+    // Every expected face has a drawn box centred on it (within a quarter of its size) and of a
+    // similar size: the cascade's box is a little tighter than the composed face crop.
+    const aligned = async () => {
+      const want = await expectedOnScreen();
+      const drawn = ((await ext.overlays(page))?.[0]?.faces ?? []).map((f) => f.rect).filter((r) => r !== null);
+      return want.every((w) =>
+        drawn.some((d) => {
+          const dx = Math.abs(d.x + d.width / 2 - (w.x + w.width / 2));
+          const dy = Math.abs(d.y + d.height / 2 - (w.y + w.height / 2));
+          return dx < w.width / 4 && dy < w.height / 4 && d.width / w.width > 0.5 && d.width / w.width < 1.5;
+        }),
+      );
+    };
+    const layouts: [string, string][] = [
+      ['as loaded', ''],
+      ['object-fit: cover in a square box', 'width: 500px; height: 500px; object-fit: cover'],
+      ['object-fit: contain in a tall box', 'width: 360px; height: 560px; object-fit: contain'],
+      ['object-fit: fill, stretched', 'width: 700px; height: 400px; object-fit: fill'],
+      ['moved right and down', 'width: 480px; height: 360px; margin: 90px 0 0 150px'],
+    ];
+    for (const [name, style] of layouts) {
+      await page.evaluate((css: string) => document.querySelector('video')!.setAttribute('style', css), style);
+      expect(await waitFor(aligned, 10_000), `boxes on the faces: ${name}`).toBe(true);
+    }
+    await page.evaluate(() => {
+      document.body.style.minHeight = '3000px';
+      window.scrollTo(0, 200);
+    });
+    expect(await waitFor(aligned, 10_000), 'boxes on the faces: scrolled by 200 px').toBe(true);
+    await page.evaluate(() => {
+      window.scrollTo(0, 0);
+      document.body.style.minHeight = '';
+      document.querySelector('video')!.removeAttribute('style');
+    });
+  });
+
+  it('picks up a video added later, and stops sampling paused videos', async () => {
+    await page.evaluate(() => {
+      const first = document.querySelector('video')!;
+      const added = Object.assign(document.createElement('video'), { muted: true, autoplay: true, id: 'added', srcObject: first.srcObject });
+      document.body.append(added);
+      return added.play();
+    });
+    const both = await waitFor(async () => {
+      const o = await ext.overlays(page);
+      return o?.length === 2 && o.every((v) => v.faces.length >= 2) ? o : null;
+    }, 30_000);
+    expect(both, 'the added video has its own overlay with faces').toBeTruthy();
+
+    const analysedFrames = async () => {
+      for (const realm of page.extensionRealms()) {
+        const n = await realm.evaluate(() => (globalThis as { __faceml?: { stats(): { frames: number } } }).__faceml?.stats().frames ?? null).catch(() => null);
+        if (n !== null) return n;
+      }
+      throw new Error('no content script in the page');
+    };
+    await page.evaluate(() => document.querySelectorAll('video').forEach((v) => v.pause()));
+    await new Promise((r) => setTimeout(r, 1000)); // a frame already in flight may still land
+    const whilePaused = await analysedFrames();
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await analysedFrames(), 'no frames analysed while every video is paused').toBe(whilePaused);
+    await page.evaluate(() => Promise.all([...document.querySelectorAll('video')].map((v) => v.play())));
+    expect(await waitFor(async () => (await analysedFrames()) > whilePaused + 3, 10_000), 'sampling resumes on play').toBe(true);
+    await page.evaluate(() => document.getElementById('added')!.remove());
+    expect(await waitFor(async () => (await ext.overlays(page))?.length === 1, 10_000)).toBe(true);
+  });
+
   it('toggling off removes the overlays', async () => {
     await ext.clickAction(page);
     const gone = await waitFor(async () => (await page.$$('faceml-overlay')).length === 0, 10_000);

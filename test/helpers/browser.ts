@@ -4,6 +4,13 @@ import { PROJECT_ROOT } from '../../src/node/paths';
 
 export const EXTENSION_DIR = path.join(PROJECT_ROOT, '.output/chrome-mv3');
 
+/** One video's overlay as the content script reports it (VideoSampler.snapshot). */
+export interface OverlaySnapshot {
+  id: string;
+  mode: string;
+  faces: { emotion: string; faceId: number; rect: { x: number; y: number; width: number; height: number } | null }[];
+}
+
 export interface ExtensionBrowser {
   browser: Browser;
   /** Every URL any page or extension document requested. */
@@ -17,7 +24,7 @@ export interface ExtensionBrowser {
   /** Opens the toolbar popup for a page (the popup stays open: close it when done). */
   openPopup: (page: Page) => Promise<Page>;
   /** What the content script's overlays show, per video. */
-  overlays: (page: Page) => Promise<{ id: string; mode: string; faces: { emotion: string; faceId: number }[] }[] | null>;
+  overlays: (page: Page) => Promise<OverlaySnapshot[] | null>;
   close: () => Promise<void>;
 }
 
@@ -78,7 +85,7 @@ export async function launchWithExtension(extraArgs: string[] = [], extensionDir
     overlays: async (page) => {
       for (const realm of page.extensionRealms()) {
         const snap = await realm.evaluate(() => (globalThis as { __faceml?: { snapshot(): unknown } }).__faceml?.snapshot() ?? null).catch(() => null);
-        if (snap) return snap as { id: string; mode: string; faces: { emotion: string; faceId: number }[] }[];
+        if (snap) return snap as OverlaySnapshot[];
       }
       return null;
     },
