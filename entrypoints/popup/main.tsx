@@ -19,7 +19,8 @@ function App() {
   const [allowed, setAllowed] = useState(true);
   const [engine, setEngine] = useState<EngineStatus | null>(null);
   const [live, setLive] = useState<LiveSnapshot | null>(null);
-  const [notice, setNotice] = useState(true);
+  // Unknown until storage answers: the toggle stays off until then, so it cannot flash enabled.
+  const [notice, setNotice] = useState<boolean | null>(null);
   const [threshold, setThreshold] = useState(0);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);

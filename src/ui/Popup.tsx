@@ -8,7 +8,8 @@ export interface PopupProps {
   enabled: boolean;
   live: LiveSnapshot | null;
   threshold: number;
-  noticeAccepted: boolean;
+  /** Whether the responsible-use notice was accepted; null until storage has answered. */
+  noticeAccepted: boolean | null;
   busy: boolean;
   error: string | null;
   onToggle: () => void;
@@ -20,7 +21,7 @@ export interface PopupProps {
 
 /** The toolbar popup: this tab's state, the toggle, live faces, and the way to the side panel. */
 export function Popup(p: PopupProps) {
-  const canToggle = p.noticeAccepted && !p.busy && (p.enabled || p.status.kind === 'off');
+  const canToggle = p.noticeAccepted === true && !p.busy && (p.enabled || p.status.kind === 'off');
   return (
     <main class="popup">
       <div class="row">
@@ -30,7 +31,7 @@ export function Popup(p: PopupProps) {
           Settings
         </button>
       </div>
-      {!p.noticeAccepted && <ResponsibleUseNotice onAccept={p.onAcceptNotice} />}
+      {p.noticeAccepted === false && <ResponsibleUseNotice onAccept={p.onAcceptNotice} />}
       <section aria-live="polite" class="card" id="status" data-kind={p.status.kind}>
         <p class={p.status.kind === 'error' ? 'error' : ''}>{p.status.text}</p>
         {p.status.kind === 'loading' && (

@@ -113,7 +113,7 @@ describe.skipIf(!testDir)('extension in Chromium: video tab', () => {
     });
   });
 
-  it('picks up a video added later, and stops sampling paused videos', async () => {
+  it('picks up a video added later, and stops sampling while videos are paused or the tab is hidden', async () => {
     await page.evaluate(() => {
       const first = document.querySelector('video')!;
       const added = Object.assign(document.createElement('video'), { muted: true, autoplay: true, id: 'added', srcObject: first.srcObject });
@@ -140,6 +140,18 @@ describe.skipIf(!testDir)('extension in Chromium: video tab', () => {
     expect(await analysedFrames(), 'no frames analysed while every video is paused').toBe(whilePaused);
     await page.evaluate(() => Promise.all([...document.querySelectorAll('video')].map((v) => v.play())));
     expect(await waitFor(async () => (await analysedFrames()) > whilePaused + 3, 10_000), 'sampling resumes on play').toBe(true);
+
+    // Another tab in front hides this one: nothing is sampled until it is shown again.
+    const other = await ext.browser.newPage();
+    await other.bringToFront();
+    expect(await page.evaluate(() => document.visibilityState)).toBe('hidden');
+    await new Promise((r) => setTimeout(r, 1000));
+    const whileHidden = await analysedFrames();
+    await new Promise((r) => setTimeout(r, 2000));
+    expect(await analysedFrames(), 'no frames analysed while the tab is hidden').toBe(whileHidden);
+    await other.close();
+    await page.bringToFront();
+    expect(await waitFor(async () => (await analysedFrames()) > whileHidden + 3, 10_000), 'sampling resumes when the tab is shown').toBe(true);
     await page.evaluate(() => document.getElementById('added')!.remove());
     expect(await waitFor(async () => (await ext.overlays(page))?.length === 1, 10_000)).toBe(true);
   });

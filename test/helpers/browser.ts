@@ -66,6 +66,9 @@ export async function launchWithExtension(extraArgs: string[] = [], extensionDir
       const popup = await openPopup(page);
       // DOM clicks: a mouse click at coordinates can miss while the popup window is still being
       // sized (the toolbar click that opened the popup already granted activeTab).
+      // The popup knows whether the notice was accepted once storage answers: until then neither
+      // the notice nor an enabled toggle is shown.
+      await popup.waitForFunction(() => !!document.querySelector('#toggle:not([disabled])') || [...document.querySelectorAll('button')].some((b) => b.textContent?.includes('I understand')), { timeout: 15_000 }).catch(() => undefined);
       const notice = await popup.$('::-p-text(I understand)');
       if (notice) await notice.evaluate((b) => (b as HTMLButtonElement).click());
       await popup.waitForSelector('#toggle:not([disabled])', { timeout: 15_000 }).catch(async (err: Error) => {

@@ -91,6 +91,12 @@ describe('Popup', () => {
     expect(p.onAcceptNotice).toHaveBeenCalledOnce();
   });
 
+  it('keeps the toggle off while it does not yet know whether the notice was acknowledged', () => {
+    render(<Popup {...props({ noticeAccepted: null, enabled: false, live: null, status: { kind: 'off', text: 'Detection is off for this tab.' } })} />);
+    expect(screen.queryByText(/Everything stays on this device/)).toBeNull();
+    expect((screen.getByRole('button', { name: /Turn detection on/ }) as HTMLButtonElement).disabled).toBe(true);
+  });
+
   it('toggle and side panel buttons call their actions', () => {
     const p = props();
     render(<Popup {...p} />);
