@@ -8,17 +8,7 @@ export function percentile(values: number[], p: number): number {
 
 export const round = (v: number, digits = 2) => Math.round(v * 10 ** digits) / 10 ** digits;
 
-/** Times `fn` `runs` times after `warmup` untimed calls; returns milliseconds per call. */
-export async function timeRuns(fn: () => unknown, runs: number, warmup = 5): Promise<number[]> {
-  for (let i = 0; i < warmup; i++) await fn();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await fn();
-    times.push(performance.now() - t0);
-  }
-  return times;
-}
+export { timeRuns } from '../src/core/timing';
 
 /** Prints rows as an aligned text table. */
 export function table(headers: string[], rows: (string | number)[][]): string {

@@ -1,5 +1,6 @@
 import { FaceMLError } from './errors';
 import { tf } from './tf-backend';
+import { timeRuns } from './timing';
 
 /**
  * Which tfjs backend classifies faces: WebAssembly (always works, ~4-5 ms per face on a 2-core
@@ -40,14 +41,7 @@ const round = (ms: number) => Math.round(ms * 100) / 100;
 
 /** Median ms per call of `run` after warm-up calls (the first WebGL calls compile shaders). */
 export async function medianMs(run: () => Promise<unknown>, runs = 15, warmup = 3): Promise<number> {
-  for (let i = 0; i < warmup; i++) await run();
-  const times: number[] = [];
-  for (let i = 0; i < runs; i++) {
-    const t0 = performance.now();
-    await run();
-    times.push(performance.now() - t0);
-  }
-  times.sort((a, b) => a - b);
+  const times = (await timeRuns(run, runs, warmup)).sort((a, b) => a - b);
   return times[Math.floor(times.length / 2)];
 }
 

@@ -1,13 +1,11 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeScene } from '../../src/node/synthetic';
 import { waitFor } from '../helpers/browser';
 import { ferDir } from '../helpers/fer';
 import { FIREFOX_PATH, launchFirefoxWithExtension, type FirefoxWithExtension } from '../helpers/firefox';
-import { cascadeFaces, type ExpectedFace, writeClearFacesFrame } from '../helpers/scenes';
+import { type ExpectedFace, writeClearFacesFrame, writeImageScenes } from '../helpers/scenes';
 import { serveStatic } from '../helpers/static-server';
 
 const testDir = ferDir('test');
@@ -29,11 +27,7 @@ describe.skipIf(!testDir || !FIREFOX_PATH)('extension in Firefox', () => {
   beforeAll(async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'faceml-firefox-'));
     expected = await writeClearFacesFrame(path.join(dir, 'faces.png'));
-    const faces = await cascadeFaces(3, 200, 80);
-    const one = await composeScene(640, 480, [{ file: faces[0].file, x: 200, y: 120, size: 220 }], 21);
-    const two = await composeScene(640, 480, [{ file: faces[1].file, x: 40, y: 120, size: 220 }, { file: faces[2].file, x: 360, y: 130, size: 220 }], 22);
-    await writeFile(path.join(dir, 'one.png'), await sharp(one.jpeg).png().toBuffer());
-    await writeFile(path.join(dir, 'two.jpg'), two.jpeg);
+    await writeImageScenes(dir);
     site = await serveStatic([PAGES, dir]);
     other = await serveStatic([dir]); // another origin, no CORS headers
     ff = await launchFirefoxWithExtension();

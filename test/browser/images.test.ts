@@ -1,12 +1,10 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { composeScene } from '../../src/node/synthetic';
 import { launchWithExtension, outsideRequests, waitFor, type ExtensionBrowser } from '../helpers/browser';
 import { ferDir } from '../helpers/fer';
-import { cascadeFaces } from '../helpers/scenes';
+import { writeImageScenes } from '../helpers/scenes';
 import { serveStatic } from '../helpers/static-server';
 
 const testDir = ferDir('test');
@@ -18,12 +16,8 @@ describe.skipIf(!testDir)('extension in Chromium: "Analyze emotions in this imag
   let other: Awaited<ReturnType<typeof serveStatic>>;
 
   beforeAll(async () => {
-    const faces = await cascadeFaces(3, 200, 80);
     const dir = await mkdtemp(path.join(os.tmpdir(), 'faceml-images-'));
-    const one = await composeScene(640, 480, [{ file: faces[0].file, x: 200, y: 120, size: 220 }], 21);
-    const two = await composeScene(640, 480, [{ file: faces[1].file, x: 40, y: 120, size: 220 }, { file: faces[2].file, x: 360, y: 130, size: 220 }], 22);
-    await writeFile(path.join(dir, 'one.png'), await sharp(one.jpeg).png().toBuffer());
-    await writeFile(path.join(dir, 'two.jpg'), two.jpeg);
+    await writeImageScenes(dir);
     site = await serveStatic([PAGES, dir]);
     other = await serveStatic([dir]); // another origin, no CORS headers
     ext = await launchWithExtension();

@@ -1,4 +1,5 @@
 import { writeFile } from 'node:fs/promises';
+import path from 'node:path';
 import sharp from 'sharp';
 import type { DatasetItem } from '../../src/node/dataset';
 import type { Box } from '../../src/core/image';
@@ -98,4 +99,16 @@ export async function writeClearFacesFrame(file: string): Promise<ExpectedFace[]
   console.log(`video frame: expected ${faces.map((f) => f.label).join(', ')}; Node pipeline sees ${direct.faces.map((f) => f.emotion).join(', ')}`);
   await writeFile(file, await sharp(scene.jpeg).png().toBuffer());
   return faces.map((f, i) => ({ label: f.label, crop: scene.crops[i] }));
+}
+
+/**
+ * The context-menu test images, written to `dir`: one.png with one face, two.jpg with two (the
+ * cascade finds each at 220 px). What the image tests right-click, in Chromium and Firefox.
+ */
+export async function writeImageScenes(dir: string): Promise<void> {
+  const faces = await cascadeFaces(3, 200, 80);
+  const one = await composeScene(640, 480, [{ file: faces[0].file, x: 200, y: 120, size: 220 }], 21);
+  const two = await composeScene(640, 480, [{ file: faces[1].file, x: 40, y: 120, size: 220 }, { file: faces[2].file, x: 360, y: 130, size: 220 }], 22);
+  await writeFile(path.join(dir, 'one.png'), await sharp(one.jpeg).png().toBuffer());
+  await writeFile(path.join(dir, 'two.jpg'), two.jpeg);
 }
