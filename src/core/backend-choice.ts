@@ -1,6 +1,6 @@
 import { FaceMLError } from './errors';
 import { tf } from './tf-backend';
-import { timeRuns } from './timing';
+import { timeRuns, withTimeout } from './timing';
 
 /**
  * Which tfjs backend classifies faces: WebAssembly (always works, ~4-5 ms per face on a 2-core
@@ -55,9 +55,10 @@ export async function chooseBackend(renderer: string | null, classifyOne: () => 
   if (early) return early;
   const wasm = await medianMs(classifyOne);
   let webgl: number | null = null;
+  const timedOut = () => new FaceMLError('MODEL_LOAD_FAILED', `WebGL did not respond within ${timeoutMs} ms`);
   try {
-    const started = await withTimeout(tf.setBackend('webgl'), timeoutMs);
-    if (started) webgl = await withTimeout(medianMs(classifyOne), timeoutMs);
+    const started = await withTimeout(tf.setBackend('webgl'), timeoutMs, timedOut);
+    if (started) webgl = await withTimeout(medianMs(classifyOne), timeoutMs, timedOut);
   } catch {
     webgl = null;
   }
@@ -69,16 +70,4 @@ export async function chooseBackend(renderer: string | null, classifyOne: () => 
     tf.removeBackend('webgl');
   }
   return decision;
-}
-
-async function withTimeout<T>(work: Promise<T>, ms: number): Promise<T> {
-  let timer: ReturnType<typeof setTimeout> | undefined;
-  try {
-    return await Promise.race([
-      work,
-      new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new FaceMLError('MODEL_LOAD_FAILED', `WebGL did not respond within ${ms} ms`)), ms))),
-    ]);
-  } finally {
-    clearTimeout(timer);
-  }
 }

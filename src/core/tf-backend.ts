@@ -1,6 +1,7 @@
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { FaceMLError } from './errors';
+import { withTimeout } from './timing';
 
 export interface BackendOptions {
   /** Folder (URL or, in Node, file path ending in '/') that holds tfjs-backend-wasm's .wasm files. */
@@ -20,18 +21,10 @@ export function initTensorflow({ wasmPath, timeoutMs = 20_000 }: BackendOptions)
   ready ??= (async () => {
     tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
     setWasmPaths(wasmPath);
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const timeout = new Promise<never>((_, reject) => {
-      timer = setTimeout(() => reject(new FaceMLError('MODEL_LOAD_FAILED', `tfjs wasm backend did not start within ${timeoutMs} ms`)), timeoutMs);
-    });
-    try {
-      const ok = await Promise.race([tf.setBackend('wasm'), timeout]);
-      if (!ok) throw new FaceMLError('MODEL_LOAD_FAILED', 'tfjs wasm backend failed to initialise');
-      await tf.ready();
-      return tf.getBackend();
-    } finally {
-      clearTimeout(timer);
-    }
+    const ok = await withTimeout(tf.setBackend('wasm'), timeoutMs, () => new FaceMLError('MODEL_LOAD_FAILED', `tfjs wasm backend did not start within ${timeoutMs} ms`));
+    if (!ok) throw new FaceMLError('MODEL_LOAD_FAILED', 'tfjs wasm backend failed to initialise');
+    await tf.ready();
+    return tf.getBackend();
   })().catch((err) => {
     ready = null; // allow a retry after a failure
     throw err;

@@ -9,3 +9,16 @@ export async function timeRuns(fn: () => unknown, runs: number, warmup = 5): Pro
   }
   return times;
 }
+
+/**
+ * `work`, or the error `timedOut()` makes when it has not settled within `ms` (tfjs backends can
+ * hang instead of failing). The timer is cleared either way.
+ */
+export async function withTimeout<T>(work: Promise<T>, ms: number, timedOut: () => Error): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  try {
+    return await Promise.race([work, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(timedOut()), ms)))]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
