@@ -4,7 +4,7 @@
  */
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { PROJECT_ROOT, TSX_BIN } from '../src/node/paths';
 
@@ -42,14 +42,31 @@ export function prepare(dir: string, name: string): string {
   return prefix;
 }
 
-/** Checkpoint files (a run's best.pt) from a comma list, resolved; exits when one is missing. */
+/**
+ * Checkpoint files from a comma list, resolved; exits when one is missing. An entry may also be a
+ * TensorFlow.js model folder written by the exporter (e.g. public/models/emotion): it is read back
+ * into a checkpoint in training/.cache (training/import_tfjs.py), so the shipped model can teach or
+ * seed a run on a machine that no longer has the run's own checkpoints.
+ */
 export function checkpointPaths(command: string, list: string): string[] {
   const files = list.split(',').filter(Boolean).map((p) => path.resolve(p));
-  for (const file of files) {
-    if (!existsSync(file)) {
+  return files.map((file) => {
+    if (existsSync(path.join(file, 'model.json'))) return importTfjs(file);
+    if (!existsSync(file) || !statSync(file).isFile()) {
       console.error(`${command}: no checkpoint at ${file}`);
       process.exit(2);
     }
+    return file;
+  });
+}
+
+function importTfjs(modelDir: string): string {
+  const weights = readFileSync(path.join(modelDir, 'weights.bin'));
+  const hash = createHash('sha1').update(readFileSync(path.join(modelDir, 'model.json'))).update(weights).digest('hex').slice(0, 10);
+  const out = path.join(PROJECT_ROOT, 'training/.cache', `imported-${hash}.pt`);
+  if (!existsSync(out)) {
+    mkdirSync(path.dirname(out), { recursive: true });
+    run(python, [path.join(PROJECT_ROOT, 'training/import_tfjs.py'), modelDir, out]);
   }
-  return files;
+  return out;
 }

@@ -1,13 +1,16 @@
 /**
  * npm run train -- --data <dir> [--val <dir>] [--epochs N] [--restart-epochs N,N] [--restart-lr X,X]
- *                  [--restart-augment S,S] [--distill-epochs N] [--teachers a.pt,b.pt] [--init c.pt]
- *                  [--out public/models/emotion] [--run training/runs/emotion] [--max-train N] [--threads N]
+ *                  [--restart-augment S,S] [--distill-epochs N] [--teachers a.pt,model-dir] [--init c.pt]
+ *                  [--out public/models/emotion] [--run training/runs/emotion] [--kept training/kept] [--max-train N] [--threads N]
  *
  * Reproduces the shipped model from a Kaggle-layout FER folder:
  *  1. prepares train/validation tensors with the runtime's own preprocessing (prepare-data.ts),
  *     cached in training/.cache;
  *  2. trains with PyTorch (training/train.py; Debian: apt-get install -y python3-torch
- *     python3-numpy), checkpointing every epoch in --run: rerun the same command to resume;
+ *     python3-numpy), checkpointing every epoch in --run: rerun the same command to resume. Run
+ *     folders are not in git; `python3 training/keep_run.py <run>` packs one into --kept
+ *     (default training/kept/<run name>, committed), and a run folder without a checkpoint
+ *     resumes from there, so a run can span sittings and machines;
  *     an optional last stage (--distill-epochs) distils teachers' flip-averaged predictions into
  *     the net: other runs' checkpoints (--teachers, an ensemble) or by default the run's own
  *     weights. --init starts the net from a checkpoint, so a finished run can be distilled into
@@ -15,7 +18,7 @@
  *  3. exports the best epoch as a TensorFlow.js model with metadata.json and the run's log.
  * --val defaults to the `test` folder beside --data (Kaggle layout).
  */
-import { existsSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../src/node/paths';
@@ -38,6 +41,7 @@ const { values } = parseArgs({
     init: { type: 'string', default: '' },
     out: { type: 'string', default: 'public/models/emotion' },
     run: { type: 'string', default: 'training/runs/emotion' },
+    kept: { type: 'string', default: 'training/kept' },
     'max-train': { type: 'string', default: '0' },
     threads: { type: 'string' },
     // Another seed gives another ensemble member (e.g. teachers for distillation).
@@ -59,6 +63,8 @@ requireTorch('train');
 const teachers = checkpointPaths('train', values.teachers!);
 const init = checkpointPaths('train', values.init!);
 
+resumeFromKept(path.resolve(values.run!), path.join(path.resolve(values.kept!), path.basename(values.run!)));
+
 const trainPrefix = prepare(dataDir, 'train');
 const valPrefix = prepare(valDir, 'val');
 const args = [
@@ -75,3 +81,13 @@ if (init.length) args.push('--init', init[0]);
 if (values.threads) args.push('--threads', values.threads);
 if (values.seed) args.push('--seed', values.seed);
 run(python, args);
+
+/** A run folder without a checkpoint starts from the packed copy keep_run.py left in git, if any. */
+function resumeFromKept(runDir: string, keptDir: string): void {
+  if (existsSync(path.join(runDir, 'last.pt')) || !existsSync(path.join(keptDir, 'last.pt'))) return;
+  mkdirSync(runDir, { recursive: true });
+  for (const name of ['last.pt', 'best.pt', 'log.jsonl']) {
+    if (existsSync(path.join(keptDir, name))) copyFileSync(path.join(keptDir, name), path.join(runDir, name));
+  }
+  console.log(`train: ${runDir} has no checkpoint; continuing from the kept copy in ${keptDir}`);
+}

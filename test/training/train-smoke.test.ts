@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtemp, readFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -8,6 +8,7 @@ import { LABELS } from '../../src/core/labels';
 import { PROJECT_ROOT, TSX_BIN } from '../../src/node/paths';
 import { ferDir } from '../helpers/fer';
 import { ferSubset, torchAvailable } from '../helpers/smoke-model';
+import { python } from '../../training/prepared-data';
 
 const trainDir = ferDir('train');
 const testDir = ferDir('test');
@@ -20,8 +21,9 @@ describe.skipIf(!trainDir || !testDir || !torchAvailable)('npm run train on a sm
     await ferSubset(testDir!, 140, path.join(tmp, 'data/test'));
     const out = path.join(tmp, 'model');
     const run = path.join(tmp, 'run');
+    const kept = path.join(tmp, 'kept');
     const train = () =>
-      execFileSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--epochs', '2', '--restart-epochs', '1', '--distill-epochs', '1', '--out', out, '--run', run], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: 'pipe' });
+      execFileSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--epochs', '2', '--restart-epochs', '1', '--distill-epochs', '1', '--out', out, '--run', run, '--kept', kept], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: 'pipe' });
     const first = train();
     expect(first).toMatch(/exported epoch \d/);
     expect(existsSync(path.join(out, 'model.json')) && existsSync(path.join(out, 'weights.bin'))).toBe(true);
@@ -35,6 +37,15 @@ describe.skipIf(!trainDir || !testDir || !torchAvailable)('npm run train on a sm
     // Running the same command again resumes from the checkpoint: no epoch is trained twice.
     const again = train();
     expect(again).toMatch(/resuming .* at epoch 5\/4/);
+    expect((await readFile(path.join(run, 'log.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(4);
+
+    // A run packed for git (keep_run.py) survives the loss of its folder (a new machine): the same
+    // command continues from the kept copy instead of starting over.
+    execFileSync(python, ['training/keep_run.py', run, path.join(kept, 'run')], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    await rm(run, { recursive: true });
+    const onNewMachine = train();
+    expect(onNewMachine).toMatch(/continuing from the kept copy/);
+    expect(onNewMachine).toMatch(/resuming .* at epoch 5\/4/);
     expect((await readFile(path.join(run, 'log.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(4);
 
     const evalOut = execFileSync(TSX_BIN, ['src/cli/eval.ts', '--data', path.join(tmp, 'data/test'), '--model', out, '--json'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
@@ -64,6 +75,13 @@ describe.skipIf(!trainDir || !testDir || !torchAvailable)('npm run train on a sm
     expect(ensemble.ensemble.plain.accuracy).toBe(ensemble.members[0].accuracy);
     expect(ensemble.ensemble.flip.accuracy).toBe(ensemble.members[0].accuracy_flip);
     expect(Object.keys(ensemble.ensemble.plain.recall)).toEqual([...LABELS]);
+
+    // The exported tfjs model read back into PyTorch (import_tfjs.py: float16 weights, batch-norm
+    // unfolded) scores like the checkpoint it was exported from, so it can teach or seed a run.
+    const importedOut = execFileSync(TSX_BIN, ['training/ensemble.ts', '--data', path.join(tmp, 'data/test'), best, out], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: 'pipe' });
+    const imported = JSON.parse(importedOut.trim().split('\n').at(-1)!);
+    expect(imported.members[1].checkpoint).toMatch(/imported-[0-9a-f]+\.pt$/);
+    expect(Math.abs(imported.members[1].accuracy - imported.members[0].accuracy)).toBeLessThanOrEqual(1 / 140 + 1e-9);
 
     // A missing teacher is reported before any work starts.
     const missing = spawnSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--teachers', path.join(tmp, 'nope.pt')], { cwd: PROJECT_ROOT, encoding: 'utf8' });
