@@ -2,6 +2,7 @@
  * npm run train -- --data <dir> [--val <dir>] [--epochs N] [--restart-epochs N,N] [--restart-lr X,X]
  *                  [--restart-augment S,S] [--distill-epochs N] [--teachers a.pt,model-dir] [--init c.pt]
  *                  [--out public/models/emotion] [--run training/runs/emotion] [--kept training/kept] [--max-train N] [--threads N]
+ *                  [--precision auto|fp32|bf16]
  *
  * Reproduces the shipped model from a Kaggle-layout FER folder:
  *  1. prepares train/validation tensors with the runtime's own preprocessing (prepare-data.ts),
@@ -46,6 +47,8 @@ const { values } = parseArgs({
     threads: { type: 'string' },
     // Another seed gives another ensemble member (e.g. teachers for distillation).
     seed: { type: 'string' },
+    // auto: bfloat16 autocast where the CPU has AMX bf16 units (2.3x faster steps), else float32.
+    precision: { type: 'string', default: 'auto' },
   },
 });
 if (!values.data) {
@@ -74,7 +77,7 @@ const args = [
   '--epochs', values.epochs, '--max-train', values['max-train'],
   '--restart-epochs', values['restart-epochs'], '--restart-lr', values['restart-lr'],
   '--restart-augment', values['restart-augment'],
-  '--distill-epochs', values['distill-epochs'],
+  '--distill-epochs', values['distill-epochs'], '--precision', values.precision!,
 ];
 if (teachers.length) args.push('--teachers', teachers.join(','));
 if (init.length) args.push('--init', init[0]);
