@@ -57,6 +57,31 @@ function distillFlags(settings: Record<string, unknown> | undefined): string {
   return ` --distill-epochs ${settings.distill_epochs}${teachers}${init}`;
 }
 
+type TrainingRecord = { settings?: Record<string, unknown>; best_epoch?: number; epochs?: number; validation_accuracy_pytorch_fp32?: number; train_seconds?: number };
+type Lineage = { teachers?: { source: string; training?: TrainingRecord }[]; init?: { source: string; training?: TrainingRecord }[] };
+
+/** The train command a run's settings stand for. */
+function trainCommand(settings: Record<string, unknown> | undefined): string {
+  const seed = settings?.seed !== undefined && settings.seed !== 2013 ? ` --seed ${settings.seed}` : '';
+  return `npm run train -- --data <fer2013>/train --epochs ${settings?.epochs ?? '?'} --restart-epochs ${settings?.restart_epochs ?? 0} --restart-lr ${settings?.restart_lr ?? '?'} --restart-augment ${settings?.restart_augment ?? '?'}${seed}${distillFlags(settings)}`;
+}
+
+/** Where a distilled net comes from: its starting weights and its teachers, each with its own record. */
+function lineageText(lineage: Lineage | undefined): string {
+  if (!lineage?.teachers?.length && !lineage?.init?.length) return '';
+  const describe = (entry: { source: string; training?: TrainingRecord }) => {
+    const t = entry.training;
+    if (!t) return `- \`${entry.source}\``;
+    const acc = t.validation_accuracy_pytorch_fp32 !== undefined ? `, ${pct(t.validation_accuracy_pytorch_fp32)} PublicTest in PyTorch` : '';
+    return `- \`${entry.source}\`: best epoch ${t.best_epoch ?? '?'} of ${t.epochs ?? '?'}${acc}${t.train_seconds ? `, ${hours(t.train_seconds)} of training` : ''}; made by\n  \`${trainCommand(t.settings)}\``;
+  };
+  const parts = ['', 'This net is distilled: it starts from the weights of'];
+  parts.push(...(lineage.init ?? []).map(describe));
+  parts.push('and learns from the averaged, mirror-averaged predictions of these teachers (an ensemble too slow to ship):');
+  parts.push(...(lineage.teachers ?? []).map(describe));
+  return parts.join('\n') + '\n';
+}
+
 const hours = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(1)} h` : `${Math.round(s / 60)} min`);
 
 const card = `# FaceML emotion model (${metadata.name ?? 'faceml-emotion'})
@@ -95,8 +120,8 @@ around its centre before cropping, the framing measured on FER faces by \`npm ru
 
 ## Training
 
-    npm run train -- --data <fer2013>/train --epochs ${training.settings?.epochs ?? '?'} --restart-epochs ${training.settings?.restart_epochs ?? 0} --restart-lr ${training.settings?.restart_lr ?? '?'} --restart-augment ${training.settings?.restart_augment ?? '?'}${distillFlags(training.settings)}
-
+    ${trainCommand(training.settings)}
+${lineageText(training.lineage)}
 PyTorch (Debian python3-torch), SGD with Nesterov momentum, cosine learning rate with warm-up, label
 smoothing, class weights (inverse frequency)^${training.settings?.class_weight_power ?? '?'}, EMA of weights,
 augmentation: flips, rotation, scaling, shifts, contrast/brightness jitter, random erasing; then

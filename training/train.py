@@ -176,6 +176,8 @@ def main():
     ap.add_argument("--precision", choices=("auto", "fp32", "bf16"), default="auto",
                     help="bf16: forward passes in bfloat16 autocast (weights, optimiser and validation stay "
                          "float32); auto: bf16 where the CPU has AMX bfloat16 units")
+    ap.add_argument("--provenance", default="",
+                    help="JSON from train.ts: teachers and init as given, with the training records of model folders")
     ap.add_argument("--export-only", action="store_true")
     args = ap.parse_args()
 
@@ -314,6 +316,11 @@ def main():
     ck = torch.load(best_path)
     final = EmotionNet(num_classes=len(labels), input_size=meta_tr["size"])
     final.load_state_dict(ck["ema"])
+    settings = {k: v for k, v in vars(args).items() if k not in ("train", "val", "run", "out", "export_only", "provenance")}
+    lineage = json.loads(args.provenance) if args.provenance else {}
+    for key in ("teachers", "init"):
+        if lineage.get(key):  # the paths as given, not this machine's cache files
+            settings[key] = ",".join(entry["source"] for entry in lineage[key])
     metadata = {
         "name": "faceml-emotion",
         "labels": labels,
@@ -328,10 +335,12 @@ def main():
             "validation_accuracy_pytorch_fp32": round(ck["best"]["accuracy"], 4),
             "train_seconds": round(train_seconds),
             "threads": args.threads,
-            "settings": {k: v for k, v in vars(args).items() if k not in ("train", "val", "run", "out", "export_only")},
+            "settings": settings,
             "date": time.strftime("%Y-%m-%d"),
         },
     }
+    if lineage:
+        metadata["training"]["lineage"] = lineage
     export(final, args.out, metadata, input_size=meta_tr["size"])
     if os.path.exists(log_path):
         shutil.copyfile(log_path, os.path.join(args.out, "training-log.jsonl"))

@@ -19,7 +19,7 @@
  *  3. exports the best epoch as a TensorFlow.js model with metadata.json and the run's log.
  * --val defaults to the `test` folder beside --data (Kaggle layout).
  */
-import { copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../src/node/paths';
@@ -81,9 +81,26 @@ const args = [
 ];
 if (teachers.length) args.push('--teachers', teachers.join(','));
 if (init.length) args.push('--init', init[0]);
+if (teachers.length || init.length) {
+  args.push('--provenance', JSON.stringify({ teachers: provenance(values.teachers!), init: provenance(values.init!) }));
+}
 if (values.threads) args.push('--threads', values.threads);
 if (values.seed) args.push('--seed', values.seed);
 run(python, args);
+
+/**
+ * Where a distilled or initialised net comes from, for its metadata and model card: each teacher
+ * or init as given (relative to the project, not the cache file a model folder was imported
+ * into) with the training record a model folder carries in its metadata.json.
+ */
+function provenance(list: string): { source: string; training?: unknown }[] {
+  return list.split(',').filter(Boolean).map((entry) => {
+    const file = path.resolve(entry);
+    const metadata = path.join(file, 'metadata.json');
+    const training = existsSync(metadata) ? JSON.parse(readFileSync(metadata, 'utf8')).training : undefined;
+    return { source: path.relative(PROJECT_ROOT, file), ...(training ? { training } : {}) };
+  });
+}
 
 /** A run folder without a checkpoint starts from the packed copy keep_run.py left in git, if any. */
 function resumeFromKept(runDir: string, keptDir: string): void {

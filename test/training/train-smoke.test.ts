@@ -56,15 +56,19 @@ describe.skipIf(!trainDir || !testDir || !torchAvailable)('npm run train on a sm
     expect(Object.keys(report.per_class)).toEqual([...LABELS]);
     expect(report.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(140);
 
-    // A finished run distilled into from its checkpoint, taught by an "ensemble" (here the run
-    // twice): only the distill stage runs, and the student starts where the run ended.
+    // A finished run distilled into from its checkpoint, taught by an "ensemble" (here the run's
+    // checkpoint and its exported model folder): only the distill stage runs, the student starts
+    // where the run ended, and the metadata names the teachers as given with their records.
     const best = path.join(run, 'best.pt');
     const distilled = path.join(tmp, 'distilled');
     const distillOut = execFileSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--epochs', '0', '--restart-epochs', '0', '--distill-epochs', '1',
-      '--init', best, '--teachers', `${best},${best}`, '--out', distilled, '--run', path.join(tmp, 'run-distill')], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: 'pipe' });
+      '--init', best, '--teachers', `${best},${out}`, '--out', distilled, '--run', path.join(tmp, 'run-distill')], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: 'pipe' });
     expect(distillOut).toMatch(/exported epoch 1 /);
     const distilledMeta = JSON.parse(await readFile(path.join(distilled, 'metadata.json'), 'utf8'));
-    expect(distilledMeta.training.settings.teachers).toBe(`${best},${best}`);
+    const bestAsGiven = path.relative(PROJECT_ROOT, best);
+    expect(distilledMeta.training.settings.teachers).toBe(`${bestAsGiven},${path.relative(PROJECT_ROOT, out)}`);
+    expect(distilledMeta.training.lineage.teachers[1].training.best_epoch).toBe(metadata.training.best_epoch);
+    expect(distilledMeta.training.lineage.init).toEqual([{ source: bestAsGiven }]);
     expect((await readFile(path.join(distilled, 'training-log.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line).stage)).toEqual(['distill']);
 
     // The ensemble check: a checkpoint averaged with itself scores exactly as it does alone.
