@@ -54,7 +54,8 @@ function distillFlags(settings: Record<string, unknown> | undefined): string {
   if (!settings || !Number(settings.distill_epochs)) return '';
   const teachers = settings.teachers ? ` --teachers ${settings.teachers}` : '';
   const init = settings.init ? ` --init ${settings.init}` : '';
-  return ` --distill-epochs ${settings.distill_epochs}${teachers}${init}`;
+  const augment = settings.distill_augment !== undefined && Number(settings.distill_augment) !== 1 ? ` --distill-augment ${settings.distill_augment}` : '';
+  return ` --distill-epochs ${settings.distill_epochs}${augment}${teachers}${init}`;
 }
 
 type TrainingRecord = { settings?: Record<string, unknown>; best_epoch?: number; epochs?: number; validation_accuracy_pytorch_fp32?: number; train_seconds?: number };

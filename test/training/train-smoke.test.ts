@@ -61,13 +61,14 @@ describe.skipIf(!trainDir || !testDir || !torchAvailable)('npm run train on a sm
     // where the run ended, and the metadata names the teachers as given with their records.
     const best = path.join(run, 'best.pt');
     const distilled = path.join(tmp, 'distilled');
-    const distillOut = execFileSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--epochs', '0', '--restart-epochs', '0', '--distill-epochs', '1',
+    const distillOut = execFileSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--epochs', '0', '--restart-epochs', '0', '--distill-epochs', '1', '--distill-augment', '0.4',
       '--init', best, '--teachers', `${best},${out}`, '--out', distilled, '--run', path.join(tmp, 'run-distill')], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: 'pipe' });
     expect(distillOut).toMatch(/exported epoch 1 /);
     const distilledMeta = JSON.parse(await readFile(path.join(distilled, 'metadata.json'), 'utf8'));
     const bestAsGiven = path.relative(PROJECT_ROOT, best);
     expect(distilledMeta.training.settings.teachers).toBe(`${bestAsGiven},${path.relative(PROJECT_ROOT, out)}`);
     expect(distilledMeta.training.lineage.teachers[1].training.best_epoch).toBe(metadata.training.best_epoch);
+    expect(distilledMeta.training.settings.distill_augment).toBe(0.4);
     expect(distilledMeta.training.lineage.init).toEqual([{ source: bestAsGiven }]);
     expect((await readFile(path.join(distilled, 'training-log.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line).stage)).toEqual(['distill']);
 
