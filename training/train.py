@@ -317,6 +317,7 @@ def main():
     final = EmotionNet(num_classes=len(labels), input_size=meta_tr["size"])
     final.load_state_dict(ck["ema"])
     settings = {k: v for k, v in vars(args).items() if k not in ("train", "val", "run", "out", "export_only", "provenance")}
+    settings["precision"] = "bf16" if bf16 else "fp32"  # what ran, not "auto"
     lineage = json.loads(args.provenance) if args.provenance else {}
     for key in ("teachers", "init"):
         if lineage.get(key):  # the paths as given, not this machine's cache files
