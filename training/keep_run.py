@@ -31,16 +31,18 @@ def keep(run_dir, kept_dir):
     if not os.path.exists(last):
         sys.exit(f"keep_run: no checkpoint at {last}")
     os.makedirs(kept_dir, exist_ok=True)
+    epoch = None
     for name in ("last.pt", "best.pt"):
         src = os.path.join(run_dir, name)
         if os.path.exists(src):
+            checkpoint = torch.load(src)
+            epoch = checkpoint["epoch"] if name == "last.pt" else epoch
             tmp = os.path.join(kept_dir, name + ".tmp")
-            torch.save(halve(torch.load(src)), tmp)
+            torch.save(halve(checkpoint), tmp)
             os.replace(tmp, os.path.join(kept_dir, name))
     log = os.path.join(run_dir, "log.jsonl")
     if os.path.exists(log):
         shutil.copyfile(log, os.path.join(kept_dir, "log.jsonl"))
-    epoch = torch.load(os.path.join(kept_dir, "last.pt"))["epoch"]
     print(f"keep_run: kept {run_dir} at epoch {epoch} in {kept_dir}")
 
 

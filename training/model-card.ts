@@ -63,7 +63,8 @@ type Lineage = { teachers?: { source: string; training?: TrainingRecord }[]; ini
 
 /** The train command a run's settings stand for. */
 function trainCommand(settings: Record<string, unknown> | undefined): string {
-  const seed = settings?.seed !== undefined && settings.seed !== 2013 ? ` --seed ${settings.seed}` : '';
+  // Always spelled out: train's default seed has changed before (2013, now 7).
+  const seed = settings?.seed !== undefined ? ` --seed ${settings.seed}` : '';
   return `npm run train -- --data <fer2013>/train --epochs ${settings?.epochs ?? '?'} --restart-epochs ${settings?.restart_epochs ?? 0} --restart-lr ${settings?.restart_lr ?? '?'} --restart-augment ${settings?.restart_augment ?? '?'}${seed}${distillFlags(settings)}`;
 }
 
