@@ -131,6 +131,29 @@ def bf16_matmul_hardware():
         return False
 
 
+def teacher_soft_targets(teachers, x, temp, bf16, batch=512):
+    """The teachers' averaged predictions at temperature `temp` for every image and its mirror
+    image, computed once (n, classes). Used by --distill-throughout: the targets belong to the
+    un-augmented image, and training blends them with the label for its augmented views."""
+    outs = []
+    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+        for i in range(0, len(x), batch):
+            xb = x[i:i + batch].contiguous(memory_format=torch.channels_last)
+            both = torch.cat([xb, torch.flip(xb, [3])])
+            outs.append(sum(F.softmax(t(both).float() / temp, 1).view(2, len(xb), -1).mean(0)
+                            for t in teachers) / len(teachers))
+    return torch.cat(outs).clone()
+
+
+def load_teachers(paths, labels, size):
+    nets = []
+    for tp in paths:
+        net = EmotionNet(num_classes=len(labels), input_size=size).to(memory_format=torch.channels_last)
+        net.load_state_dict(torch.load(tp)["ema"])
+        nets.append(net.eval())
+    return nets
+
+
 def atomic_save(obj, path):
     tmp = path + ".tmp"
     torch.save(obj, tmp)
@@ -165,6 +188,10 @@ def main():
     ap.add_argument("--init", default="",
                     help="checkpoint (a best.pt) the net starts from instead of random weights, e.g. to distil "
                          "into a finished run with --epochs 0 --distill-epochs N")
+    ap.add_argument("--distill-throughout", action="store_true",
+                    help="distil from the first epoch instead of in a last stage: the --teachers' flip-averaged "
+                         "soft targets of the un-augmented training images are computed once (cached in the run "
+                         "folder) and blended into every step's loss, so the teachers cost nothing per step")
     ap.add_argument("--distill-lr", type=float, default=0.01)
     ap.add_argument("--distill-augment", type=float, default=1.0,
                     help="teacher and student see the same augmented batch, so full strength does not mislabel")
@@ -222,6 +249,25 @@ def main():
     teacher_path = os.path.join(args.run, "teacher.pt")
     teacher_paths = [t for t in args.teachers.split(",") if t] or [teacher_path]
     teachers = None
+    if args.distill_throughout and not args.teachers:
+        sys.exit("--distill-throughout needs --teachers")
+    if args.distill_throughout and args.distill_epochs:
+        sys.exit("--distill-throughout and --distill-epochs are alternatives; pass one")
+    soft_targets = None
+    if args.distill_throughout and not args.export_only:
+        targets_path = os.path.join(args.run, "teacher-targets.pt")
+        key = {"teachers": teacher_paths, "temperature": args.distill_temperature, "n": len(xtr), "seed": args.seed}
+        cached = torch.load(targets_path) if os.path.exists(targets_path) else None
+        if cached is not None and cached["key"] == key:
+            soft_targets = cached["targets"]
+        else:
+            t0 = time.time()
+            soft_targets = teacher_soft_targets(load_teachers(teacher_paths, labels, meta_tr["size"]), xtr,
+                                                args.distill_temperature, bf16)
+            atomic_save({"key": key, "targets": soft_targets}, targets_path)
+            agree = (soft_targets.argmax(1) == ytr).float().mean().item()
+            print(f"teacher targets for {len(xtr)} training images in {time.time() - t0:.0f} s "
+                  f"(teachers agree with the labels on {agree:.1%})", flush=True)
     start_epoch, best, train_seconds = 0, {"accuracy": -1.0}, 0.0
     if os.path.exists(last_path):
         ck = torch.load(last_path)
@@ -248,11 +294,7 @@ def main():
                     model.load_state_dict(ema.state_dict())
                     opt.state.clear()
                 if teachers is None:
-                    teachers = []
-                    for tp in teacher_paths:
-                        t_net = EmotionNet(num_classes=len(labels), input_size=meta_tr["size"]).to(memory_format=torch.channels_last)
-                        t_net.load_state_dict(torch.load(tp)["ema"])
-                        teachers.append(t_net.eval())
+                    teachers = load_teachers(teacher_paths, labels, meta_tr["size"])
             t0 = time.time()
             gen = torch.Generator().manual_seed(args.seed * 1000 + epoch)  # per-epoch seed: resumable runs repeat exactly
             order = torch.randperm(len(xtr), generator=gen)
@@ -274,7 +316,11 @@ def main():
                     out = model(xb)
                 out = out.float()
                 loss = F.cross_entropy(out, yb, weight=cw, label_smoothing=args.label_smoothing)
-                if distilling:
+                if soft_targets is not None:
+                    temp = args.distill_temperature
+                    kd = F.kl_div(F.log_softmax(out / temp, 1), soft_targets[idx], reduction="batchmean") * temp * temp
+                    loss = args.distill_alpha * kd + (1 - args.distill_alpha) * loss
+                elif distilling:
                     temp = args.distill_temperature
                     with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
                         # Each teacher sees the batch and its mirror image in one pass (fewer, larger

@@ -1,6 +1,7 @@
 /**
  * npm run train -- --data <dir> [--val <dir>] [--epochs N] [--restart-epochs N,N] [--restart-lr X,X]
- *                  [--restart-augment S,S] [--distill-epochs N] [--distill-augment S] [--teachers a.pt,model-dir] [--init c.pt]
+ *                  [--restart-augment S,S] [--distill-epochs N] [--distill-augment S] [--distill-lr X]
+ *                  [--distill-alpha A] [--distill-temperature T] [--distill-throughout] [--teachers a.pt,model-dir] [--init c.pt]
  *                  [--out public/models/emotion] [--run training/runs/emotion] [--kept training/kept] [--max-train N] [--threads N]
  *                  [--precision auto|fp32|bf16]
  *
@@ -15,7 +16,8 @@
  *     an optional last stage (--distill-epochs) distils teachers' flip-averaged predictions into
  *     the net: other runs' checkpoints (--teachers, an ensemble) or by default the run's own
  *     weights. --init starts the net from a checkpoint, so a finished run can be distilled into
- *     with --epochs 0 --restart-epochs 0;
+ *     with --epochs 0 --restart-epochs 0. --distill-throughout instead blends the teachers' soft
+ *     targets (computed once, on the un-augmented images) into every epoch of the schedule;
  *  3. exports the best epoch as a TensorFlow.js model with metadata.json and the run's log.
  * --val defaults to the `test` folder beside --data (Kaggle layout).
  */
@@ -44,6 +46,14 @@ const { values } = parseArgs({
     'distill-epochs': { type: 'string', default: '0' },
     // Augmentation strength in the distill stage (teacher and student see the same batch).
     'distill-augment': { type: 'string', default: '1.0' },
+    'distill-lr': { type: 'string', default: '0.01' },
+    // Weight of the teachers' soft targets against the (class-weighted, smoothed) labels, and
+    // the temperature both are softened at.
+    'distill-alpha': { type: 'string', default: '0.7' },
+    'distill-temperature': { type: 'string', default: '2' },
+    // Distil through the whole schedule from precomputed teacher targets instead of a last stage
+    // (needs --teachers): the teachers run once over the training set, not at every step.
+    'distill-throughout': { type: 'boolean', default: false },
     teachers: { type: 'string', default: '' },
     init: { type: 'string', default: '' },
     out: { type: 'string', default: 'public/models/emotion' },
@@ -84,9 +94,12 @@ const args = [
   '--restart-epochs', values['restart-epochs'], '--restart-lr', values['restart-lr'],
   '--restart-augment', values['restart-augment'],
   '--distill-epochs', values['distill-epochs'], '--distill-augment', values['distill-augment']!,
+  '--distill-lr', values['distill-lr']!, '--distill-alpha', values['distill-alpha']!,
+  '--distill-temperature', values['distill-temperature']!,
   '--precision', values.precision!,
 ];
 if (teachers.length) args.push('--teachers', teachers.join(','));
+if (values['distill-throughout']) args.push('--distill-throughout');
 if (init.length) args.push('--init', init[0]);
 if (teachers.length || init.length) {
   args.push('--provenance', JSON.stringify({ teachers: provenance(values.teachers!), init: provenance(values.init!) }));
