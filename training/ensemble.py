@@ -12,8 +12,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import EmotionNet  # noqa: E402
-from train import load_split  # noqa: E402
+from train import load_split, load_teachers  # noqa: E402
 
 
 def probabilities(model, x, flip, batch=512):
@@ -46,10 +45,7 @@ def main():
     labels = meta["labels"]
     report = {"n": len(y), "members": [], "ensemble": {}}
     plain, flipped = [], []
-    for path in args.checkpoints:
-        net = EmotionNet(num_classes=len(labels), input_size=meta["size"]).to(memory_format=torch.channels_last)
-        net.load_state_dict(torch.load(path)["ema"])
-        net.eval()
+    for path, net in zip(args.checkpoints, load_teachers(args.checkpoints, labels, meta["size"])):
         plain.append(probabilities(net, x, flip=False))
         flipped.append(probabilities(net, x, flip=True))
         member = {"checkpoint": path, "accuracy": scores(plain[-1], y, labels)["accuracy"],

@@ -23,15 +23,17 @@ def fold_bn(weight, bn):
     return weight * scale.reshape(shape), bn.bias - bn.running_mean * scale
 
 
-def _conv_layer(name, filters, first, input_size):
+def _conv_layer(name, filters, first, input_size, separable=False):
     cfg = {
         "name": name, "trainable": False, "dtype": "float32", "filters": filters,
         "kernel_size": [3, 3], "strides": [1, 1], "padding": "same",
         "data_format": "channels_last", "dilation_rate": [1, 1], "activation": "relu", "use_bias": True,
     }
+    if separable:
+        cfg["depth_multiplier"] = 1
     if first:
         cfg["batch_input_shape"] = [None, input_size, input_size, 1]
-    return {"class_name": "Conv2D", "config": cfg}
+    return {"class_name": "SeparableConv2D" if separable else "Conv2D", "config": cfg}
 
 
 def export(model: EmotionNet, out_dir: str, metadata: dict, input_size=48, float16=True):
@@ -46,7 +48,18 @@ def _export(model, out_dir, metadata, input_size, float16):
     seq = list(model.features)
     conv_index = 0
     for i, m in enumerate(seq):
-        if isinstance(m, nn.Sequential):
+        if isinstance(m, nn.Sequential) and len(m) == 4:
+            # Separable: depthwise 3x3, pointwise 1x1, batch-norm (folded into the pointwise).
+            depthwise, pointwise, bn = m[0], m[1], m[2]
+            w, b = fold_bn(pointwise.weight.detach(), bn)
+            name = f"conv{conv_index + 1}"
+            layers.append(_conv_layer(name, pointwise.out_channels, conv_index == 0, input_size, separable=True))
+            # PyTorch depthwise [in, 1, kh, kw] -> Keras [kh, kw, in, 1]; pointwise [out, in, 1, 1] -> [1, 1, in, out]
+            weights.append((f"{name}/depthwise_kernel", depthwise.weight.detach().permute(2, 3, 0, 1).contiguous().numpy()))
+            weights.append((f"{name}/pointwise_kernel", w.permute(2, 3, 1, 0).contiguous().numpy()))
+            weights.append((f"{name}/bias", b.detach().numpy()))
+            conv_index += 1
+        elif isinstance(m, nn.Sequential):
             conv, bn = m[0], m[1]
             w, b = fold_bn(conv.weight.detach(), bn)
             name = f"conv{conv_index + 1}"

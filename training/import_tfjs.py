@@ -46,10 +46,19 @@ def set_identity_bn(bn, bias):
 def import_model(model_dir):
     spec, w = read_weights(model_dir)
     labels = spec["userDefinedMetadata"]["faceml"]["labels"]
-    net = EmotionNet(num_classes=len(labels)).eval()
+    layers = spec["modelTopology"]["config"]["layers"]
+    arch = "sep" if any(layer["class_name"] == "SeparableConv2D" for layer in layers) else "vgg"
+    net = EmotionNet(num_classes=len(labels), arch=arch).eval()
     convs = [m for m in net.features if isinstance(m, nn.Sequential)]
     with torch.no_grad():
         for i, block in enumerate(convs):
+            if len(block) == 4:  # separable: depthwise, pointwise, batch-norm, ReLU
+                depthwise = w[f"conv{i + 1}/depthwise_kernel"]  # Keras [kh, kw, in, 1] -> PyTorch [in, 1, kh, kw]
+                pointwise = w[f"conv{i + 1}/pointwise_kernel"]  # Keras [1, 1, in, out] -> PyTorch [out, in, 1, 1]
+                block[0].weight.copy_(torch.from_numpy(depthwise).permute(2, 3, 0, 1))
+                block[1].weight.copy_(torch.from_numpy(pointwise).permute(3, 2, 0, 1))
+                set_identity_bn(block[2], w[f"conv{i + 1}/bias"])
+                continue
             kernel = w[f"conv{i + 1}/kernel"]  # Keras [kh, kw, in, out] -> PyTorch [out, in, kh, kw]
             if tuple(block[0].weight.shape) != (kernel.shape[3], kernel.shape[2], kernel.shape[0], kernel.shape[1]):
                 sys.exit(f"import_tfjs: conv{i + 1} has shape {kernel.shape}, model.py expects {tuple(block[0].weight.shape)}")
@@ -59,17 +68,17 @@ def import_model(model_dir):
         set_identity_bn(net.bn_fc1, w["dense1/bias"])
         net.fc2.weight.copy_(torch.from_numpy(w["scores/kernel"]).t())
         net.fc2.bias.copy_(torch.from_numpy(w["scores/bias"]))
-    return net, spec
+    return net, spec, arch
 
 
 def main():
     if len(sys.argv) != 3:
         sys.exit("usage: python3 training/import_tfjs.py <model dir> <out.pt>")
-    net, spec = import_model(sys.argv[1])
+    net, spec, arch = import_model(sys.argv[1])
     training = spec["userDefinedMetadata"]["faceml"].get("training", {})
     best = {"accuracy": training.get("validation_accuracy_pytorch_fp32", -1.0), "epoch": training.get("best_epoch"),
             "imported_from": os.path.abspath(sys.argv[1])}
-    torch.save({"ema": net.state_dict(), "best": best}, sys.argv[2])
+    torch.save({"ema": net.state_dict(), "best": best, "arch": arch}, sys.argv[2])
     print(f"import_tfjs: wrote {sys.argv[2]} from {sys.argv[1]}")
 
 

@@ -43,7 +43,9 @@ const totalBytes = sizes.reduce((a, s) => a + s.bytes, 0);
 const weights = modelJson.weightsManifest.flatMap((g: { weights: { shape: number[] }[] }) => g.weights);
 const params = weights.reduce((a: number, w: { shape: number[] }) => a + w.shape.reduce((x, y) => x * y, 1), 0);
 const layers = modelJson.modelTopology.config.layers as { class_name: string; config: { filters?: number; units?: number } }[];
-const convs = layers.filter((l) => l.class_name === 'Conv2D').map((l) => l.config.filters);
+const convLayers = layers.filter((l) => l.class_name === 'Conv2D' || l.class_name === 'SeparableConv2D');
+const convs = convLayers.map((l) => l.config.filters);
+const separable = convLayers.filter((l) => l.class_name === 'SeparableConv2D').length;
 const denses = layers.filter((l) => l.class_name === 'Dense').map((l) => l.config.units);
 const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
 const confusion = (r: EvalReport) =>
@@ -108,7 +110,8 @@ in this order: ${LABELS.join(', ')}. Faces are found first by OpenCV's Haar casc
 
 ## Architecture
 
-VGG-style CNN: ${convs.length} 3x3 convolutions (${convs.join(', ')} filters, ReLU; batch-norm during training,
+${separable ? `CNN with depthwise-separable convolutions: ${convs.length} 3x3 convolutions, ${separable} of them
+separable (a 3x3 filter per channel, then a 1x1 mix; ` : `VGG-style CNN: ${convs.length} 3x3 convolutions (`}${convs.join(', ')} filters, ReLU; batch-norm during training,
 folded into the convolutions at export), 2x2 max-pooling after every pair, dense ${denses.slice(0, -1).join(', ')} (ReLU, dropout 0.4 in
 training), softmax over ${denses.at(-1)}. ${params.toLocaleString('en-US')} parameters, stored as float16.
 Source: \`training/model.py\`; export to TensorFlow.js layers format: \`training/export_tfjs.py\`.

@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import EmotionNet  # noqa: E402
+from model import ARCHS, EmotionNet, arch_of  # noqa: E402
 from export_tfjs import export  # noqa: E402
 
 
@@ -148,8 +148,9 @@ def teacher_soft_targets(teachers, x, temp, bf16, batch=512):
 def load_teachers(paths, labels, size):
     nets = []
     for tp in paths:
-        net = EmotionNet(num_classes=len(labels), input_size=size).to(memory_format=torch.channels_last)
-        net.load_state_dict(torch.load(tp)["ema"])
+        ck = torch.load(tp)
+        net = EmotionNet(num_classes=len(labels), input_size=size, arch=arch_of(ck)).to(memory_format=torch.channels_last)
+        net.load_state_dict(ck["ema"])
         nets.append(net.eval())
     return nets
 
@@ -166,6 +167,7 @@ def main():
     ap.add_argument("--val", required=True, help="prefix of prepared validation tensors")
     ap.add_argument("--run", required=True, help="run folder: checkpoints and log")
     ap.add_argument("--out", required=True, help="where to export the TensorFlow.js model")
+    ap.add_argument("--arch", choices=tuple(ARCHS), default="vgg", help="net shape (training/model.py)")
     ap.add_argument("--epochs", type=int, default=60)
     ap.add_argument("--batch", type=int, default=64)
     ap.add_argument("--lr", type=float, default=0.04)
@@ -225,10 +227,13 @@ def main():
     cw = (counts.max() / counts.clamp(min=1)) ** args.class_weight_power
     cw = cw / (cw * counts).sum() * counts.sum()  # mean weight over samples = 1
 
-    model = EmotionNet(num_classes=len(labels), input_size=meta_tr["size"]).to(memory_format=torch.channels_last)
-    ema = EmotionNet(num_classes=len(labels), input_size=meta_tr["size"]).to(memory_format=torch.channels_last)
+    model = EmotionNet(num_classes=len(labels), input_size=meta_tr["size"], arch=args.arch).to(memory_format=torch.channels_last)
+    ema = EmotionNet(num_classes=len(labels), input_size=meta_tr["size"], arch=args.arch).to(memory_format=torch.channels_last)
     if args.init:
-        model.load_state_dict(torch.load(args.init)["ema"])
+        init = torch.load(args.init)
+        if arch_of(init) != args.arch:
+            sys.exit(f"--init {args.init} is a {arch_of(init)!r} net; this run is --arch {args.arch}")
+        model.load_state_dict(init["ema"])
     ema.load_state_dict(model.state_dict())
     for p in ema.parameters():
         p.requires_grad_(False)
@@ -273,6 +278,8 @@ def main():
         ck = torch.load(last_path)
         if ck["args"]["epochs"] != args.epochs or ck["args"]["max_train"] != args.max_train:
             sys.exit(f"{last_path} was written with --epochs {ck['args']['epochs']}; use the same settings or a new --run")
+        if ck["args"].get("arch", "vgg") != args.arch:
+            sys.exit(f"{last_path} is a {ck['args'].get('arch', 'vgg')!r} run; pass --arch {ck['args'].get('arch', 'vgg')} or a new --run")
         model.load_state_dict(ck["model"])
         ema.load_state_dict(ck["ema"])
         opt.load_state_dict(ck["opt"])
@@ -290,7 +297,7 @@ def main():
                     # Without --teachers the teacher is the run's weights as they stand. The student
                     # continues from its EMA weights with a fresh optimiser (the momentum belongs to the
                     # finished schedule).
-                    atomic_save({"ema": ema.state_dict()}, teacher_path)
+                    atomic_save({"ema": ema.state_dict(), "arch": args.arch}, teacher_path)
                     model.load_state_dict(ema.state_dict())
                     opt.state.clear()
                 if teachers is None:
@@ -354,13 +361,13 @@ def main():
                 f.write(json.dumps(row) + "\n")
             if acc > best["accuracy"]:
                 best = {"accuracy": acc, "epoch": epoch + 1, "recall": dict(zip(labels, recall)), "confusion": conf}
-                atomic_save({"ema": ema.state_dict(), "best": best}, best_path)
+                atomic_save({"ema": ema.state_dict(), "best": best, "arch": args.arch}, best_path)
             atomic_save({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
                          "epoch": epoch + 1, "best": best, "train_seconds": train_seconds,
-                         "args": vars(args)}, last_path)
+                         "args": vars(args), "arch": args.arch}, last_path)
 
     ck = torch.load(best_path)
-    final = EmotionNet(num_classes=len(labels), input_size=meta_tr["size"])
+    final = EmotionNet(num_classes=len(labels), input_size=meta_tr["size"], arch=arch_of(ck))
     final.load_state_dict(ck["ema"])
     settings = {k: v for k, v in vars(args).items() if k not in ("train", "val", "run", "out", "export_only", "provenance")}
     settings["precision"] = "bf16" if bf16 else "fp32"  # what ran, not "auto"

@@ -93,4 +93,48 @@ describe.skipIf(!trainDir || !testDir || !torchAvailable)('npm run train on a sm
     expect(missing.status).toBe(2);
     expect(missing.stderr).toMatch(/no checkpoint at .*nope\.pt/);
   });
+
+  it('trains the depthwise-separable net (--arch sep) distilled throughout from a kept model folder, and tfjs computes what PyTorch did', async () => {
+    const tmp = await mkdtemp(path.join(os.tmpdir(), 'faceml-train-sep-'));
+    await ferSubset(trainDir!, 400, path.join(tmp, 'data/train'));
+    await ferSubset(testDir!, 140, path.join(tmp, 'data/test'));
+    const out = path.join(tmp, 'model');
+    const run = path.join(tmp, 'run');
+    const teacher = 'training/kept/emotion-seed7-model';
+    const train = () =>
+      execFileSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--arch', 'sep', '--epochs', '2', '--restart-epochs', '0',
+        '--teachers', teacher, '--distill-throughout', '--distill-temperature', '3', '--out', out, '--run', run, '--kept', path.join(tmp, 'kept')],
+      { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: 'pipe' });
+    const first = train();
+    // The teacher's targets are computed once; a real model agrees with most training labels.
+    const agreement = Number(/teachers agree with the labels on ([\d.]+)%/.exec(first)?.[1]);
+    expect(agreement).toBeGreaterThan(50);
+    const metadata = JSON.parse(await readFile(path.join(out, 'metadata.json'), 'utf8'));
+    expect(metadata.training.settings.arch).toBe('sep');
+    expect(metadata.training.settings.distill_throughout).toBe(true);
+    expect(metadata.training.lineage.teachers[0].source).toBe(teacher);
+    const topology = JSON.parse(await readFile(path.join(out, 'model.json'), 'utf8')).modelTopology.config.layers;
+    expect(topology.filter((l: { class_name: string }) => l.class_name === 'SeparableConv2D')).toHaveLength(7);
+    expect((await readFile(path.join(out, 'weights.bin'))).length).toBeLessThanOrEqual(3 * 1024 * 1024);
+
+    // tfjs (eval CLI, wasm) scores the exported net as PyTorch scored its best epoch on the same
+    // images (float16 weights may flip at most one borderline face).
+    const evalOut = execFileSync(TSX_BIN, ['src/cli/eval.ts', '--data', path.join(tmp, 'data/test'), '--model', out, '--json'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    const report = JSON.parse(evalOut.trim().split('\n').at(-1)!);
+    expect(Math.abs(report.accuracy - metadata.training.validation_accuracy_pytorch_fp32)).toBeLessThanOrEqual(1 / 140 + 1e-4);
+
+    // Read back into PyTorch, it scores like its checkpoint, so it can teach or seed later runs.
+    const importedOut = execFileSync(TSX_BIN, ['training/ensemble.ts', '--data', path.join(tmp, 'data/test'), path.join(run, 'best.pt'), out], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: 'pipe' });
+    const imported = JSON.parse(importedOut.trim().split('\n').at(-1)!);
+    expect(Math.abs(imported.members[1].accuracy - imported.members[0].accuracy)).toBeLessThanOrEqual(1 / 140 + 1e-9);
+
+    // Resuming reuses the cached targets, and a run cannot change shape half-way.
+    const again = train();
+    expect(again).toMatch(/resuming .* at epoch 3\/2/);
+    expect(again).not.toMatch(/teacher targets for/);
+    const wrongArch = spawnSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--epochs', '2', '--restart-epochs', '0', '--out', out, '--run', run],
+      { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    expect(wrongArch.status).not.toBe(0);
+    expect(wrongArch.stderr).toMatch(/is a 'sep' run; pass --arch sep/);
+  });
 });
