@@ -41,7 +41,6 @@ class EmotionNet(nn.Module):
         super().__init__()
         if arch not in ARCHS:
             raise ValueError(f"unknown arch {arch!r}; known: {', '.join(ARCHS)}")
-        self.arch = arch
         widths, separable, hidden = ARCHS[arch]["widths"], ARCHS[arch]["separable"], ARCHS[arch]["hidden"]
         blocks = []
         cin = 1

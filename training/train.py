@@ -131,18 +131,16 @@ def bf16_matmul_hardware():
         return False
 
 
-def teacher_soft_targets(teachers, x, temp, bf16, batch=512):
-    """The teachers' averaged predictions at temperature `temp` for every image and its mirror
-    image, computed once (n, classes). Used by --distill-throughout: the targets belong to the
-    un-augmented image, and training blends them with the label for its augmented views."""
-    outs = []
+def teacher_soft_targets(teachers, x, temp, bf16):
+    """The teachers' averaged predictions at temperature `temp` for a batch and its mirror image
+    (n, classes). Each teacher sees both in one pass (fewer, larger matrix products). Serves the
+    distill stage (per augmented batch) and --distill-throughout (once, over the un-augmented
+    training images, in slices)."""
     with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-        for i in range(0, len(x), batch):
-            xb = x[i:i + batch].contiguous(memory_format=torch.channels_last)
-            both = torch.cat([xb, torch.flip(xb, [3])])
-            outs.append(sum(F.softmax(t(both).float() / temp, 1).view(2, len(xb), -1).mean(0)
-                            for t in teachers) / len(teachers))
-    return torch.cat(outs).clone()
+        xb = x.contiguous(memory_format=torch.channels_last)
+        both = torch.cat([xb, torch.flip(xb, [3])])
+        soft = sum(F.softmax(t(both).float() / temp, 1).view(2, len(xb), -1).mean(0) for t in teachers) / len(teachers)
+    return soft.clone()  # leave inference mode: the loss needs an ordinary tensor
 
 
 def load_teachers(paths, labels, size):
@@ -267,8 +265,9 @@ def main():
             soft_targets = cached["targets"]
         else:
             t0 = time.time()
-            soft_targets = teacher_soft_targets(load_teachers(teacher_paths, labels, meta_tr["size"]), xtr,
-                                                args.distill_temperature, bf16)
+            nets = load_teachers(teacher_paths, labels, meta_tr["size"])
+            soft_targets = torch.cat([teacher_soft_targets(nets, xtr[i:i + 512], args.distill_temperature, bf16)
+                                      for i in range(0, len(xtr), 512)])
             atomic_save({"key": key, "targets": soft_targets}, targets_path)
             agree = (soft_targets.argmax(1) == ytr).float().mean().item()
             print(f"teacher targets for {len(xtr)} training images in {time.time() - t0:.0f} s "
@@ -278,8 +277,8 @@ def main():
         ck = torch.load(last_path)
         if ck["args"]["epochs"] != args.epochs or ck["args"]["max_train"] != args.max_train:
             sys.exit(f"{last_path} was written with --epochs {ck['args']['epochs']}; use the same settings or a new --run")
-        if ck["args"].get("arch", "vgg") != args.arch:
-            sys.exit(f"{last_path} is a {ck['args'].get('arch', 'vgg')!r} run; pass --arch {ck['args'].get('arch', 'vgg')} or a new --run")
+        if arch_of(ck) != args.arch:
+            sys.exit(f"{last_path} is a {arch_of(ck)!r} run; pass --arch {arch_of(ck)} or a new --run")
         model.load_state_dict(ck["model"])
         ema.load_state_dict(ck["ema"])
         opt.load_state_dict(ck["opt"])
@@ -329,13 +328,7 @@ def main():
                     loss = args.distill_alpha * kd + (1 - args.distill_alpha) * loss
                 elif distilling:
                     temp = args.distill_temperature
-                    with torch.inference_mode(), torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                        # Each teacher sees the batch and its mirror image in one pass (fewer, larger
-                        # matrix products); the soft target averages all of them.
-                        both = torch.cat([xb, torch.flip(xb, [3])])
-                        soft = sum(F.softmax(t_net(both).float() / temp, 1).view(2, len(xb), -1).mean(0)
-                                   for t_net in teachers) / len(teachers)
-                    soft = soft.clone()  # leave inference mode: the loss needs an ordinary tensor
+                    soft = teacher_soft_targets(teachers, xb, temp, bf16)
                     kd = F.kl_div(F.log_softmax(out / temp, 1), soft, reduction="batchmean") * temp * temp
                     loss = args.distill_alpha * kd + (1 - args.distill_alpha) * loss
                 opt.zero_grad(set_to_none=True)
