@@ -53,11 +53,14 @@ const confusion = (r: EvalReport) =>
 
 /** The distillation flags of the train command, when the run had that stage. */
 function distillFlags(settings: Record<string, unknown> | undefined): string {
-  if (!settings || !Number(settings.distill_epochs)) return '';
+  const throughout = settings?.distill_throughout === true;
+  if (!settings || (!throughout && !Number(settings.distill_epochs))) return '';
+  const flag = (name: string, value: unknown, byDefault: number) =>
+    value !== undefined && Number(value) !== byDefault ? ` --${name} ${value}` : '';
   const teachers = settings.teachers ? ` --teachers ${settings.teachers}` : '';
   const init = settings.init ? ` --init ${settings.init}` : '';
-  const augment = settings.distill_augment !== undefined && Number(settings.distill_augment) !== 1 ? ` --distill-augment ${settings.distill_augment}` : '';
-  return ` --distill-epochs ${settings.distill_epochs}${augment}${teachers}${init}`;
+  const mode = throughout ? ' --distill-throughout' : ` --distill-epochs ${settings.distill_epochs}${flag('distill-augment', settings.distill_augment, 1)}`;
+  return `${mode}${flag('distill-temperature', settings.distill_temperature, 2)}${flag('distill-alpha', settings.distill_alpha, 0.7)}${teachers}${init}`;
 }
 
 type TrainingRecord = { settings?: Record<string, unknown>; best_epoch?: number; epochs?: number; validation_accuracy_pytorch_fp32?: number; train_seconds?: number };
@@ -67,7 +70,8 @@ type Lineage = { teachers?: { source: string; training?: TrainingRecord }[]; ini
 function trainCommand(settings: Record<string, unknown> | undefined): string {
   // Always spelled out: train's default seed has changed before (2013, now 7).
   const seed = settings?.seed !== undefined ? ` --seed ${settings.seed}` : '';
-  return `npm run train -- --data <fer2013>/train --epochs ${settings?.epochs ?? '?'} --restart-epochs ${settings?.restart_epochs ?? 0} --restart-lr ${settings?.restart_lr ?? '?'} --restart-augment ${settings?.restart_augment ?? '?'}${seed}${distillFlags(settings)}`;
+  const arch = settings?.arch !== undefined && settings.arch !== 'vgg' ? ` --arch ${settings.arch}` : '';
+  return `npm run train -- --data <fer2013>/train${arch} --epochs ${settings?.epochs ?? '?'} --restart-epochs ${settings?.restart_epochs ?? 0} --restart-lr ${settings?.restart_lr ?? '?'} --restart-augment ${settings?.restart_augment ?? '?'}${seed}${distillFlags(settings)}`;
 }
 
 /** Where a distilled net comes from: its starting weights and its teachers, each with its own record. */
