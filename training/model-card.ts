@@ -63,7 +63,14 @@ function distillFlags(settings: Record<string, unknown> | undefined): string {
   return `${mode}${flag('distill-temperature', settings.distill_temperature, 2)}${flag('distill-alpha', settings.distill_alpha, 0.7)}${teachers}${init}`;
 }
 
-type TrainingRecord = { settings?: Record<string, unknown>; best_epoch?: number; epochs?: number; validation_accuracy_pytorch_fp32?: number; train_seconds?: number };
+/** The soup stage's flags, when the run had one. */
+function soupFlags(settings: Record<string, unknown> | undefined): string {
+  if (!settings || !Number(settings.soup_members)) return '';
+  return ` --soup-members ${settings.soup_members} --soup-epochs ${settings.soup_epochs} --soup-lr ${settings.soup_lr} --soup-augment ${settings.soup_augment}`;
+}
+
+type Soup = { members: number; epochs_each: number; start_epoch: number };
+type TrainingRecord = { settings?: Record<string, unknown>; best_epoch?: number; epochs?: number; validation_accuracy_pytorch_fp32?: number; train_seconds?: number; soup?: Soup };
 type Lineage = { teachers?: { source: string; training?: TrainingRecord }[]; init?: { source: string; training?: TrainingRecord }[] };
 
 /** The train command a run's settings stand for. */
@@ -71,7 +78,7 @@ function trainCommand(settings: Record<string, unknown> | undefined): string {
   // Always spelled out: train's default seed has changed before (2013, now 7).
   const seed = settings?.seed !== undefined ? ` --seed ${settings.seed}` : '';
   const arch = settings?.arch !== undefined && settings.arch !== 'vgg' ? ` --arch ${settings.arch}` : '';
-  return `npm run train -- --data <fer2013>/train${arch} --epochs ${settings?.epochs ?? '?'} --restart-epochs ${settings?.restart_epochs ?? 0} --restart-lr ${settings?.restart_lr ?? '?'} --restart-augment ${settings?.restart_augment ?? '?'}${seed}${distillFlags(settings)}`;
+  return `npm run train -- --data <fer2013>/train${arch} --epochs ${settings?.epochs ?? '?'} --restart-epochs ${settings?.restart_epochs ?? 0} --restart-lr ${settings?.restart_lr ?? '?'} --restart-augment ${settings?.restart_augment ?? '?'}${seed}${distillFlags(settings)}${soupFlags(settings)}`;
 }
 
 /** Where a distilled net comes from: its starting weights and its teachers, each with its own record. */
@@ -88,6 +95,15 @@ function lineageText(lineage: Lineage | undefined): string {
   parts.push('and learns from the averaged, mirror-averaged predictions of these teachers (an ensemble too slow to ship):');
   parts.push(...(lineage.teachers ?? []).map(describe));
   return parts.join('\n') + '\n';
+}
+
+/** What the shipped weights are: the best epoch, or the average of the soup stage's fine-tunes. */
+function selection(t: TrainingRecord): string {
+  if (!t.soup) return `Best epoch ${t.best_epoch ?? '?'} of ${t.epochs ?? '?'}`;
+  return `The weights are a "model soup": epoch ${t.soup.start_epoch}'s weights (the best of the schedule) were fine-tuned
+${t.soup.members} times for ${t.soup.epochs_each} epochs each (fresh optimiser, each its own data order and augmentation; learning
+rate ${t.settings?.soup_lr ?? '?'} falling to 0, augmentation at ${t.settings?.soup_augment ?? '?'}x), and the fine-tunes' weights averaged, with
+batch-norm statistics recomputed on un-augmented training images. ${t.epochs ?? '?'} epochs in all`;
 }
 
 const hours = (s: number) => (s >= 3600 ? `${(s / 3600).toFixed(1)} h` : `${Math.round(s / 60)} min`);
@@ -137,7 +153,7 @@ augmentation: flips, rotation, scaling, shifts, contrast/brightness jitter, rand
 warm restarts of the schedule (epochs per restart: ${training.settings?.restart_epochs ?? '?'}) with augmentation at ${training.settings?.restart_augment ?? '?'}x strength
 (the net underfits at full strength).
 Settings: \`${JSON.stringify(training.settings ?? {})}\`.
-Best epoch ${training.best_epoch ?? '?'} of ${training.epochs ?? '?'}; ${training.train_seconds ? hours(training.train_seconds) : '?'} of training on ${training.threads ?? '?'} CPU threads
+${selection(training)}; ${training.train_seconds ? hours(training.train_seconds) : '?'} of training on ${training.threads ?? '?'} CPU threads
 (the log of every epoch: \`training-log.jsonl\`).
 
 ## Accuracy on FER-2013 PublicTest (${crops.n} images)
@@ -145,7 +161,7 @@ Best epoch ${training.best_epoch ?? '?'} of ${training.epochs ?? '?'}; ${trainin
 | | accuracy |
 |---|---:|
 | shipped model (tfjs, float16 weights, wasm) | **${pct(crops.accuracy)}** |
-| same epoch in PyTorch, float32 (training record) | ${training.validation_accuracy_pytorch_fp32 !== undefined ? pct(training.validation_accuracy_pytorch_fp32) : '?'} |
+| same weights in PyTorch, float32 (training record) | ${training.validation_accuracy_pytorch_fp32 !== undefined ? pct(training.validation_accuracy_pytorch_fp32) : '?'} |
 | with the Haar cascade first (\`--detect\`): faces found in ${detected.faces_found} images (${pct(detected.detection_rate ?? 0)}); accuracy where found | ${pct(detected.accuracy_detected ?? 0)} |
 
 Recall per class:

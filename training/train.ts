@@ -3,7 +3,7 @@
  *                  [--restart-augment S,S] [--distill-epochs N] [--distill-augment S] [--distill-lr X]
  *                  [--distill-alpha A] [--distill-temperature T] [--distill-throughout] [--teachers a.pt,model-dir] [--init c.pt]
  *                  [--out public/models/emotion] [--run training/runs/emotion] [--kept training/kept] [--max-train N] [--threads N]
- *                  [--precision auto|fp32|bf16]
+ *                  [--precision auto|fp32|bf16] [--soup-members N] [--soup-epochs N] [--soup-lr X] [--soup-augment S]
  *
  * Reproduces the shipped model from a Kaggle-layout FER folder:
  *  1. prepares train/validation tensors with the runtime's own preprocessing (prepare-data.ts),
@@ -18,7 +18,10 @@
  *     weights. --init starts the net from a checkpoint, so a finished run can be distilled into
  *     with --epochs 0 --restart-epochs 0. --distill-throughout instead blends the teachers' soft
  *     targets (computed once, on the un-augmented images) into every epoch of the schedule;
- *  3. exports the best epoch as a TensorFlow.js model with metadata.json and the run's log.
+ *     a last "soup" stage (--soup-members, on by default) fine-tunes the best epoch's weights
+ *     several times and averages them: one net that takes part of an ensemble's gain;
+ *  3. exports the best epoch (or the soup, when it scores higher) as a TensorFlow.js model with
+ *     metadata.json and the run's log.
  * --val defaults to the `test` folder beside --data (Kaggle layout).
  */
 import { copyFileSync, existsSync, mkdirSync, readFileSync } from 'node:fs';
@@ -58,6 +61,13 @@ const { values } = parseArgs({
     // Distil through the whole schedule from precomputed teacher targets instead of a last stage
     // (needs --teachers): the teachers run once over the training set, not at every step.
     'distill-throughout': { type: 'boolean', default: false },
+    // Last stage: fine-tune the best epoch N times and ship the average of their weights (train.py
+    // --soup-members; 0 skips it). The shipped model: 4 x 8 epochs lifted its run from 68.1% to
+    // 68.6% PublicTest (members alone 67.7-68.1%).
+    'soup-members': { type: 'string', default: '4' },
+    'soup-epochs': { type: 'string', default: '8' },
+    'soup-lr': { type: 'string', default: '0.006' },
+    'soup-augment': { type: 'string', default: '0.3' },
     teachers: { type: 'string', default: '' },
     init: { type: 'string', default: '' },
     out: { type: 'string', default: 'public/models/emotion' },
@@ -100,6 +110,8 @@ const args = [
   '--distill-epochs', values['distill-epochs'], '--distill-augment', values['distill-augment']!,
   '--distill-lr', values['distill-lr']!, '--distill-alpha', values['distill-alpha']!,
   '--distill-temperature', values['distill-temperature']!,
+  '--soup-members', values['soup-members']!, '--soup-epochs', values['soup-epochs']!,
+  '--soup-lr', values['soup-lr']!, '--soup-augment', values['soup-augment']!,
   '--precision', values.precision!,
 ];
 if (teachers.length) args.push('--teachers', teachers.join(','));

@@ -45,7 +45,7 @@ export async function smokeModel(): Promise<string | null> {
       await ferSubset(trainDir, 400, path.join(tmp, 'data/train'));
       await ferSubset(testDir, 140, path.join(tmp, 'data/test'));
       const model = path.join(tmp, 'model');
-      execFileSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--epochs', '1', '--restart-epochs', '0', '--out', model, '--run', path.join(tmp, 'run')], {
+      execFileSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--epochs', '1', '--restart-epochs', '0', '--soup-members', '0', '--out', model, '--run', path.join(tmp, 'run')], {
         cwd: PROJECT_ROOT,
         stdio: 'pipe',
       });

@@ -23,7 +23,7 @@ describe.skipIf(!trainDir || !testDir || !torchAvailable)('npm run train on a sm
     const run = path.join(tmp, 'run');
     const kept = path.join(tmp, 'kept');
     const train = () =>
-      execFileSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--epochs', '2', '--restart-epochs', '1', '--distill-epochs', '1', '--out', out, '--run', run, '--kept', kept], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: 'pipe' });
+      execFileSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--epochs', '2', '--restart-epochs', '1', '--distill-epochs', '1', '--soup-members', '0', '--out', out, '--run', run, '--kept', kept], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: 'pipe' });
     const first = train();
     expect(first).toMatch(/exported epoch \d/);
     expect(existsSync(path.join(out, 'model.json')) && existsSync(path.join(out, 'weights.bin'))).toBe(true);
@@ -61,7 +61,7 @@ describe.skipIf(!trainDir || !testDir || !torchAvailable)('npm run train on a sm
     // where the run ended, and the metadata names the teachers as given with their records.
     const best = path.join(run, 'best.pt');
     const distilled = path.join(tmp, 'distilled');
-    const distillOut = execFileSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--epochs', '0', '--restart-epochs', '0', '--distill-epochs', '1', '--distill-augment', '0.4',
+    const distillOut = execFileSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--epochs', '0', '--restart-epochs', '0', '--distill-epochs', '1', '--distill-augment', '0.4', '--soup-members', '0',
       '--init', best, '--teachers', `${best},${out}`, '--out', distilled, '--run', path.join(tmp, 'run-distill')], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: 'pipe' });
     expect(distillOut).toMatch(/exported epoch 1 /);
     const distilledMeta = JSON.parse(await readFile(path.join(distilled, 'metadata.json'), 'utf8'));
@@ -94,6 +94,40 @@ describe.skipIf(!trainDir || !testDir || !torchAvailable)('npm run train on a sm
     expect(missing.stderr).toMatch(/no checkpoint at .*nope\.pt/);
   });
 
+  it('ends with a soup stage: fine-tunes of the best epoch, averaged; the better of soup and best epoch is exported', async () => {
+    const tmp = await mkdtemp(path.join(os.tmpdir(), 'faceml-train-soup-'));
+    await ferSubset(trainDir!, 400, path.join(tmp, 'data/train'));
+    await ferSubset(testDir!, 140, path.join(tmp, 'data/test'));
+    const out = path.join(tmp, 'model');
+    const run = path.join(tmp, 'run');
+    const train = () =>
+      execFileSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--epochs', '2', '--restart-epochs', '0',
+        '--soup-members', '2', '--soup-epochs', '1', '--out', out, '--run', run, '--kept', path.join(tmp, 'kept')],
+      { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: 'pipe' });
+    train();
+    const log = (await readFile(path.join(out, 'training-log.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    expect(log.map((row) => row.stage)).toEqual(['main', 'main', 'soup member 1', 'soup member 2', 'soup']);
+    const soup = log.at(-1);
+    expect(soup.members).toBe(2);
+    const bestEpoch = Math.max(...log.slice(0, 2).map((row) => row.val_acc));
+    expect(soup.start_epoch).toBe(log.findIndex((row) => row.val_acc === bestEpoch) + 1);
+
+    // What ships is the best of every epoch (members included) and the soup, and tfjs scores it
+    // as PyTorch did (float16 weights may flip one borderline face).
+    const metadata = JSON.parse(await readFile(path.join(out, 'metadata.json'), 'utf8'));
+    const bestSeen = Math.max(...log.map((row) => row.val_acc));
+    expect(metadata.training.validation_accuracy_pytorch_fp32).toBeCloseTo(bestSeen, 4);
+    expect(metadata.training.soup !== undefined).toBe(soup.val_acc === bestSeen && log.slice(0, -1).every((row) => row.val_acc < bestSeen));
+    expect(metadata.training.settings.soup_members).toBe(2);
+    const evalOut = execFileSync(TSX_BIN, ['src/cli/eval.ts', '--data', path.join(tmp, 'data/test'), '--model', out, '--json'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    const report = JSON.parse(evalOut.trim().split('\n').at(-1)!);
+    expect(Math.abs(report.accuracy - bestSeen)).toBeLessThanOrEqual(1 / 140 + 1e-4);
+
+    // Run again, the finished soup is not averaged or logged a second time.
+    expect(train()).toMatch(/resuming .* at epoch 5\/4/);
+    expect((await readFile(path.join(run, 'log.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(5);
+  });
+
   it('trains the depthwise-separable net (--arch sep) distilled throughout from a kept model folder, and tfjs computes what PyTorch did', async () => {
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'faceml-train-sep-'));
     await ferSubset(trainDir!, 400, path.join(tmp, 'data/train'));
@@ -102,7 +136,7 @@ describe.skipIf(!trainDir || !testDir || !torchAvailable)('npm run train on a sm
     const run = path.join(tmp, 'run');
     const teacher = 'training/kept/emotion-seed7-model';
     const train = () =>
-      execFileSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--arch', 'sep', '--epochs', '2', '--restart-epochs', '0',
+      execFileSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--arch', 'sep', '--epochs', '2', '--restart-epochs', '0', '--soup-members', '0',
         '--teachers', teacher, '--distill-throughout', '--distill-temperature', '3', '--out', out, '--run', run, '--kept', path.join(tmp, 'kept')],
       { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: 'pipe' });
     const first = train();
@@ -132,7 +166,7 @@ describe.skipIf(!trainDir || !testDir || !torchAvailable)('npm run train on a sm
     const again = train();
     expect(again).toMatch(/resuming .* at epoch 3\/2/);
     expect(again).not.toMatch(/teacher targets for/);
-    const wrongArch = spawnSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--epochs', '2', '--restart-epochs', '0', '--out', out, '--run', run],
+    const wrongArch = spawnSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--epochs', '2', '--restart-epochs', '0', '--soup-members', '0', '--out', out, '--run', run],
       { cwd: PROJECT_ROOT, encoding: 'utf8' });
     expect(wrongArch.status).not.toBe(0);
     expect(wrongArch.stderr).toMatch(/is a 'sep' run; pass --arch sep/);
