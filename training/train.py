@@ -375,6 +375,7 @@ def main():
                         soup = {"start": start, "start_epoch": best.get("epoch", 0), "members": []}
                     if member > len(soup["members"]):
                         soup["members"].append(copy_state(ema))
+                    soup.pop("done", None)  # more members than a finished soup had (a larger --soup-members): average again
                     model.load_state_dict(soup["start"])
                     ema.load_state_dict(soup["start"])
                     opt.state.clear()

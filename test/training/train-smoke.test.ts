@@ -126,6 +126,13 @@ describe.skipIf(!trainDir || !testDir || !torchAvailable)('npm run train on a sm
     // Run again, the finished soup is not averaged or logged a second time.
     expect(train()).toMatch(/resuming .* at epoch 5\/4/);
     expect((await readFile(path.join(run, 'log.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(5);
+
+    // Asked for more members, a finished soup trains only the new ones and averages all of them.
+    const more = execFileSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--epochs', '2', '--restart-epochs', '0',
+      '--soup-members', '3', '--soup-epochs', '1', '--out', out, '--run', run], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: 'pipe' });
+    expect(more).toMatch(/resuming .* at epoch 5\/5/);
+    const longer = (await readFile(path.join(run, 'log.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
+    expect(longer.slice(5).map((row) => [row.stage, row.members])).toEqual([['soup member 3', undefined], ['soup', 3]]);
   });
 
   it('trains the depthwise-separable net (--arch sep) distilled throughout from a kept model folder, and tfjs computes what PyTorch did', async () => {
