@@ -346,6 +346,12 @@ def main():
         soup = ck.get("soup")
         print(f"resuming {args.run} at epoch {start_epoch + 1}/{all_epochs} (best so far {best['accuracy']:.4f})", flush=True)
 
+    def save_last(epochs_done):
+        """The resumable state: weights, optimiser, progress and the soup stage's members."""
+        atomic_save({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
+                     "epoch": epochs_done, "best": best, "train_seconds": train_seconds,
+                     "args": vars(args), "arch": args.arch, "soup": soup}, last_path)
+
     if not args.export_only:
         for epoch in range(start_epoch, all_epochs):
             cyc = cycle_at(epoch, args.epochs, cycles)
@@ -436,14 +442,10 @@ def main():
             if acc > best["accuracy"]:
                 best = {"accuracy": acc, "epoch": epoch + 1, "recall": dict(zip(labels, recall)), "confusion": conf}
                 atomic_save({"ema": ema.state_dict(), "best": best, "arch": args.arch}, best_path)
-            atomic_save({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
-                         "epoch": epoch + 1, "best": best, "train_seconds": train_seconds,
-                         "args": vars(args), "arch": args.arch, "soup": soup}, last_path)
+            save_last(epoch + 1)
         if args.soup_members and soup is not None and not soup.get("done"):
             best = finish_soup(soup, ema, args, xtr, xva, yva, labels, best, best_path, log_path)
-            atomic_save({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
-                         "epoch": all_epochs, "best": best, "train_seconds": train_seconds,
-                         "args": vars(args), "arch": args.arch, "soup": soup}, last_path)
+            save_last(all_epochs)
 
     ck = torch.load(best_path)
     final = EmotionNet(num_classes=len(labels), input_size=meta_tr["size"], arch=arch_of(ck))
