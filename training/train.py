@@ -106,6 +106,11 @@ def cycle_at(epoch, first_epochs, cycles):
     return None
 
 
+def cosine(peak, t):
+    """Cosine decay from peak (t = 0) to 0 (t = 1): every stage's learning-rate curve."""
+    return peak * 0.5 * (1 + math.cos(math.pi * t))
+
+
 def lr_at(step, total, warmup, peak, steps_per_epoch=1, first_epochs=0, cycles=()):
     """Cosine schedule with linear warm-up, then warm restarts (SGDR): each cycle is a further
     cosine from its own peak down to 0."""
@@ -113,11 +118,11 @@ def lr_at(step, total, warmup, peak, steps_per_epoch=1, first_epochs=0, cycles=(
     if cyc is not None:
         i, start_epoch = cyc
         t = (step - start_epoch * steps_per_epoch) / max(1, cycles[i]["epochs"] * steps_per_epoch)
-        return cycles[i]["lr"] * 0.5 * (1 + math.cos(math.pi * t))
+        return cosine(cycles[i]["lr"], t)
     if step < warmup:
         return peak * (step + 1) / warmup
     t = (step - warmup) / max(1, total - warmup)
-    return peak * 0.5 * (1 + math.cos(math.pi * t))
+    return cosine(peak, t)
 
 
 def bf16_matmul_hardware():
@@ -396,10 +401,10 @@ def main():
                 yb = ytr[idx]
                 if distilling:
                     t = ((epoch - distill_start) * steps_per_epoch + s) / (args.distill_epochs * steps_per_epoch)
-                    lr = args.distill_lr * 0.5 * (1 + math.cos(math.pi * t))
+                    lr = cosine(args.distill_lr, t)
                 elif souping:
                     t = (member_epoch * steps_per_epoch + s) / (args.soup_epochs * steps_per_epoch)
-                    lr = args.soup_lr * 0.5 * (1 + math.cos(math.pi * t))
+                    lr = cosine(args.soup_lr, t)
                 else:
                     lr = lr_at(epoch * steps_per_epoch + s, total_steps, warmup, args.lr,
                                steps_per_epoch, args.epochs, cycles)
