@@ -209,6 +209,42 @@ def finish_soup(soup, ema, args, xtr, xva, yva, labels, best, best_path, log_pat
     return best
 
 
+def sam_perturb(model, rho):
+    """Sharpness-aware minimisation, first half: moves the weights rho along the normalised
+    gradient (towards higher loss) and returns the moves, so the second gradient is taken at the
+    worst nearby point (Foret et al. 2021). Undo with sam_restore before the optimiser step."""
+    params = [p for p in model.parameters() if p.grad is not None]
+    norm = torch.norm(torch.stack([p.grad.norm() for p in params]))
+    scale = rho / (norm + 1e-12)
+    moves = []
+    with torch.no_grad():
+        for p in params:
+            e = p.grad * scale
+            p.add_(e)
+            moves.append((p, e))
+    return moves
+
+
+def sam_restore(moves):
+    with torch.no_grad():
+        for p, e in moves:
+            p.sub_(e)
+
+
+def frozen_batchnorm_stats(model):
+    """Batch-norm layers that normalise with the batch but leave their running statistics alone
+    (for SAM's second pass over the same batch, which must not count it twice)."""
+    class Frozen:
+        def __enter__(self):
+            self.saved = [(m, m.momentum) for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+            for m, _ in self.saved:
+                m.momentum = 0.0
+        def __exit__(self, *exc):
+            for m, mom in self.saved:
+                m.momentum = mom
+    return Frozen()
+
+
 def atomic_save(obj, path):
     tmp = path + ".tmp"
     torch.save(obj, tmp)
@@ -260,6 +296,8 @@ def main():
     ap.add_argument("--soup-epochs", type=int, default=8, help="epochs per soup member (a cosine from --soup-lr to 0)")
     ap.add_argument("--soup-lr", type=float, default=0.006)
     ap.add_argument("--soup-augment", type=float, default=0.3, help="augmentation strength in the soup fine-tunes")
+    ap.add_argument("--soup-sam", type=float, default=0.0,
+                    help="sharpness-aware minimisation radius in the soup fine-tunes (0: plain SGD; SAM costs two passes per step)")
     ap.add_argument("--seed", type=int, default=2013)
     ap.add_argument("--threads", type=int, default=os.cpu_count() or 1)
     ap.add_argument("--max-train", type=int, default=0, help="use only the first N shuffled training samples (smoke runs)")
@@ -410,21 +448,32 @@ def main():
                                steps_per_epoch, args.epochs, cycles)
                 for gparam in opt.param_groups:
                     gparam["lr"] = lr
-                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                    out = model(xb)
-                out = out.float()
-                loss = F.cross_entropy(out, yb, weight=cw, label_smoothing=args.label_smoothing)
+                soft = None
                 if soft_targets is not None:
-                    temp = args.distill_temperature
-                    kd = F.kl_div(F.log_softmax(out / temp, 1), soft_targets[idx], reduction="batchmean") * temp * temp
-                    loss = args.distill_alpha * kd + (1 - args.distill_alpha) * loss
+                    soft = soft_targets[idx]
                 elif distilling:
-                    temp = args.distill_temperature
-                    soft = teacher_soft_targets(teachers, xb, temp, bf16)
-                    kd = F.kl_div(F.log_softmax(out / temp, 1), soft, reduction="batchmean") * temp * temp
-                    loss = args.distill_alpha * kd + (1 - args.distill_alpha) * loss
+                    soft = teacher_soft_targets(teachers, xb, args.distill_temperature, bf16)
+
+                def batch_loss():
+                    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                        out = model(xb)
+                    out = out.float()
+                    loss = F.cross_entropy(out, yb, weight=cw, label_smoothing=args.label_smoothing)
+                    if soft is not None:
+                        temp = args.distill_temperature
+                        kd = F.kl_div(F.log_softmax(out / temp, 1), soft, reduction="batchmean") * temp * temp
+                        loss = args.distill_alpha * kd + (1 - args.distill_alpha) * loss
+                    return out, loss
+
+                out, loss = batch_loss()
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
+                if souping and args.soup_sam > 0:
+                    moves = sam_perturb(model, args.soup_sam)
+                    opt.zero_grad(set_to_none=True)
+                    with frozen_batchnorm_stats(model):
+                        batch_loss()[1].backward()
+                    sam_restore(moves)
                 opt.step()
                 with torch.no_grad():
                     d = min(args.ema, (1 + epoch * steps_per_epoch + s) / (10 + epoch * steps_per_epoch + s))
@@ -441,6 +490,8 @@ def main():
                    "stage": f"soup member {member + 1}" if souping else "distill" if distilling else ("restart" if cyc else "main"),
                    "val_recall": dict(zip(labels, [round(r, 4) for r in recall])),
                    "epoch_seconds": round(time.time() - t0, 1)}
+            if souping and args.soup_sam > 0:
+                row["sam"] = args.soup_sam
             print(json.dumps(row), flush=True)
             with open(log_path, "a") as f:
                 f.write(json.dumps(row) + "\n")

@@ -4,6 +4,7 @@
  *                  [--distill-alpha A] [--distill-temperature T] [--distill-throughout] [--teachers a.pt,model-dir] [--init c.pt]
  *                  [--out public/models/emotion] [--run training/runs/emotion] [--kept training/kept] [--max-train N] [--threads N]
  *                  [--precision auto|fp32|bf16] [--soup-members N] [--soup-epochs N] [--soup-lr X] [--soup-augment S]
+ *                  [--soup-sam RHO]
  *
  * Reproduces the shipped model from a Kaggle-layout FER folder:
  *  1. prepares train/validation tensors with the runtime's own preprocessing (prepare-data.ts),
@@ -68,6 +69,8 @@ const { values } = parseArgs({
     'soup-epochs': { type: 'string', default: '8' },
     'soup-lr': { type: 'string', default: '0.006' },
     'soup-augment': { type: 'string', default: '0.3' },
+    // Sharpness-aware minimisation in the soup fine-tunes (radius; 0 = plain SGD). Two passes per step.
+    'soup-sam': { type: 'string', default: '0' },
     teachers: { type: 'string', default: '' },
     init: { type: 'string', default: '' },
     out: { type: 'string', default: 'public/models/emotion' },
@@ -111,7 +114,7 @@ const args = [
   '--distill-lr', values['distill-lr']!, '--distill-alpha', values['distill-alpha']!,
   '--distill-temperature', values['distill-temperature']!,
   '--soup-members', values['soup-members']!, '--soup-epochs', values['soup-epochs']!,
-  '--soup-lr', values['soup-lr']!, '--soup-augment', values['soup-augment']!,
+  '--soup-lr', values['soup-lr']!, '--soup-augment', values['soup-augment']!, '--soup-sam', values['soup-sam']!,
   '--precision', values.precision!,
 ];
 if (teachers.length) args.push('--teachers', teachers.join(','));

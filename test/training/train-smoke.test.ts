@@ -127,12 +127,14 @@ describe.skipIf(!trainDir || !testDir || !torchAvailable)('npm run train on a sm
     expect(train()).toMatch(/resuming .* at epoch 5\/4/);
     expect((await readFile(path.join(run, 'log.jsonl'), 'utf8')).trim().split('\n')).toHaveLength(5);
 
-    // Asked for more members, a finished soup trains only the new ones and averages all of them.
+    // Asked for more members, a finished soup trains only the new ones and averages all of them
+    // (here the new member fine-tunes with sharpness-aware minimisation, which its log row says).
     const more = execFileSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--epochs', '2', '--restart-epochs', '0',
-      '--soup-members', '3', '--soup-epochs', '1', '--out', out, '--run', run], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: 'pipe' });
+      '--soup-members', '3', '--soup-epochs', '1', '--soup-sam', '0.05', '--out', out, '--run', run], { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: 'pipe' });
     expect(more).toMatch(/resuming .* at epoch 5\/5/);
     const longer = (await readFile(path.join(run, 'log.jsonl'), 'utf8')).trim().split('\n').map((line) => JSON.parse(line));
-    expect(longer.slice(5).map((row) => [row.stage, row.members])).toEqual([['soup member 3', undefined], ['soup', 3]]);
+    expect(longer.slice(5).map((row) => [row.stage, row.members, row.sam])).toEqual([['soup member 3', undefined, 0.05], ['soup', 3, undefined]]);
+    expect(JSON.parse(await readFile(path.join(out, 'metadata.json'), 'utf8')).training.settings.soup_sam).toBe(0.05);
   });
 
   it('trains the depthwise-separable net (--arch sep) distilled throughout from a kept model folder, and tfjs computes what PyTorch did', async () => {
