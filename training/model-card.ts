@@ -66,7 +66,8 @@ function distillFlags(settings: Record<string, unknown> | undefined): string {
 /** The soup stage's flags, when the run had one. */
 function soupFlags(settings: Record<string, unknown> | undefined): string {
   if (!settings || !Number(settings.soup_members)) return '';
-  return ` --soup-members ${settings.soup_members} --soup-epochs ${settings.soup_epochs} --soup-lr ${settings.soup_lr} --soup-augment ${settings.soup_augment}`;
+  const sam = Number(settings.soup_sam) > 0 ? ` --soup-sam ${settings.soup_sam}` : '';
+  return ` --soup-members ${settings.soup_members} --soup-epochs ${settings.soup_epochs} --soup-lr ${settings.soup_lr} --soup-augment ${settings.soup_augment}${sam}`;
 }
 
 type Soup = { members: number; epochs_each: number; start_epoch: number };
@@ -102,7 +103,7 @@ function selection(t: TrainingRecord): string {
   if (!t.soup) return `Best epoch ${t.best_epoch ?? '?'} of ${t.epochs ?? '?'}`;
   return `The weights are a "model soup": epoch ${t.soup.start_epoch}'s weights (the best of the schedule) were fine-tuned
 ${t.soup.members} times for ${t.soup.epochs_each} epochs each (fresh optimiser, each its own data order and augmentation; learning
-rate ${t.settings?.soup_lr ?? '?'} falling to 0, augmentation at ${t.settings?.soup_augment ?? '?'}x), and the fine-tunes' weights averaged, with
+rate ${t.settings?.soup_lr ?? '?'} falling to 0, augmentation at ${t.settings?.soup_augment ?? '?'}x${Number(t.settings?.soup_sam) > 0 ? `, sharpness-aware minimisation with radius ${t.settings?.soup_sam}` : ''}), and the fine-tunes' weights averaged, with
 batch-norm statistics recomputed on un-augmented training images. ${t.epochs ?? '?'} epochs in all`;
 }
 
