@@ -8,6 +8,7 @@ in <run>/best.pt and exported to --out as a TensorFlow.js model.
 Needs Debian's python3-torch and python3-numpy (/usr/bin/python3).
 """
 import argparse
+import contextlib
 import json
 import math
 import os
@@ -168,22 +169,24 @@ def average_states(states):
             for k in states[0]}
 
 
+def batchnorm_layers(net):
+    return [m for m in net.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
+
+
 def recalibrate_batchnorm(net, x, n=8192, batch=256, seed=0):
     """Averaged weights no longer match the averaged batch-norm statistics: recompute them as plain
     means over n un-augmented training images (training mode, no gradients). Without this the soup
     scored 68.0% PublicTest instead of 68.6% (two members, in a prototype of this stage)."""
-    for m in net.modules():
-        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
-            m.reset_running_stats()
-            m.momentum = None  # cumulative average over all batches
+    for m in batchnorm_layers(net):
+        m.reset_running_stats()
+        m.momentum = None  # cumulative average over all batches
     net.train()
     pick = torch.randperm(len(x), generator=torch.Generator().manual_seed(seed))[:n]
     with torch.no_grad():
         for i in range(0, len(pick), batch):
             net(x[pick[i:i + batch]].contiguous(memory_format=torch.channels_last))
-    for m in net.modules():
-        if isinstance(m, torch.nn.modules.batchnorm._BatchNorm):
-            m.momentum = 0.1
+    for m in batchnorm_layers(net):
+        m.momentum = 0.1
     return net.eval()
 
 
@@ -231,18 +234,18 @@ def sam_restore(moves):
             p.sub_(e)
 
 
+@contextlib.contextmanager
 def frozen_batchnorm_stats(model):
     """Batch-norm layers that normalise with the batch but leave their running statistics alone
     (for SAM's second pass over the same batch, which must not count it twice)."""
-    class Frozen:
-        def __enter__(self):
-            self.saved = [(m, m.momentum) for m in model.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
-            for m, _ in self.saved:
-                m.momentum = 0.0
-        def __exit__(self, *exc):
-            for m, mom in self.saved:
-                m.momentum = mom
-    return Frozen()
+    saved = [(m, m.momentum) for m in batchnorm_layers(model)]
+    for m, _ in saved:
+        m.momentum = 0.0
+    try:
+        yield
+    finally:
+        for m, momentum in saved:
+            m.momentum = momentum
 
 
 def atomic_save(obj, path):
