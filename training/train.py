@@ -404,6 +404,7 @@ def main():
             strength = cycles[cyc[0]]["augment"] if cyc else 1.0
             distilling = distill_start <= epoch < soup_start
             souping = epoch >= soup_start
+            sam_radius = args.soup_sam if souping else 0.0  # SAM only in the soup fine-tunes
             if distilling:
                 strength = args.distill_augment
                 if epoch == distill_start:
@@ -471,8 +472,8 @@ def main():
                 out, loss = batch_loss()
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
-                if souping and args.soup_sam > 0:
-                    moves = sam_perturb(model, args.soup_sam)
+                if sam_radius > 0:
+                    moves = sam_perturb(model, sam_radius)
                     opt.zero_grad(set_to_none=True)
                     with frozen_batchnorm_stats(model):
                         batch_loss()[1].backward()
@@ -493,8 +494,8 @@ def main():
                    "stage": f"soup member {member + 1}" if souping else "distill" if distilling else ("restart" if cyc else "main"),
                    "val_recall": dict(zip(labels, [round(r, 4) for r in recall])),
                    "epoch_seconds": round(time.time() - t0, 1)}
-            if souping and args.soup_sam > 0:
-                row["sam"] = args.soup_sam
+            if sam_radius > 0:
+                row["sam"] = sam_radius
             print(json.dumps(row), flush=True)
             with open(log_path, "a") as f:
                 f.write(json.dumps(row) + "\n")
