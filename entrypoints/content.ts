@@ -24,8 +24,12 @@ export default defineContentScript({
       sampler.applySettings(settings);
       for (const overlay of images.values()) overlay.setLook({ style: settings.overlayStyle, confidenceThreshold: settings.confidenceThreshold });
     });
-    // Leaving the page: send the last seconds to history.
-    addEventListener('pagehide', () => void sampler.flushHistory(true));
+    // Leaving the page: send the last seconds to history, and stop. A page kept in the back-forward
+    // cache comes back with detection off, as the worker (which saw the navigation) believes.
+    addEventListener('pagehide', () => {
+      sampler.stop();
+      void sampler.flushHistory(true);
+    });
     const realign = () => images.forEach((overlay) => overlay.render());
     addEventListener('scroll', realign, { passive: true, capture: true });
     addEventListener('resize', realign, { passive: true });

@@ -18,6 +18,7 @@ import {
   type EngineConfig,
   type HistorySamples,
   type HistorySamplesResponse,
+  type LiveRequest,
   type OffscreenStatus,
 } from './messages';
 
@@ -25,6 +26,8 @@ const CONTENT_SCRIPT = '/content-scripts/content.js';
 const ENABLED_KEY = 'enabledTabs';
 /** Chrome allows captureVisibleTab about twice a second per window. */
 const CAPTURE_INTERVAL_MS = 520;
+/** A content script answers at once; a tab that says nothing in this time has none. */
+const PAGE_ANSWER_MS = 2000;
 
 /** Answer to 'faceml/tab-state' (popup). */
 export interface TabState {
@@ -94,8 +97,33 @@ export function createTabControl(browser: Browser, engine: EngineLink) {
     await closeOffscreenIfUnused();
   }
 
+  /**
+   * Whether detection runs in this tab now, in the page's own words: our content script answers
+   * while it lives and samples. The worker's list of enabled tabs only follows tab events, which
+   * do not tell an in-page navigation (history.pushState: detection goes on) from a new document
+   * (detection is gone) and differ between browsers; the page itself cannot be wrong.
+   */
+  async function detectionRunning(tabId: number): Promise<boolean> {
+    const answer: unknown = await Promise.race([
+      browser.tabs.sendMessage(tabId, { type: 'faceml/live' } satisfies LiveRequest).catch(() => null),
+      new Promise((r) => setTimeout(() => r(null), PAGE_ANSWER_MS)),
+    ]);
+    return (answer as { running?: unknown } | null)?.running === true;
+  }
+
+  /** After a page load: a tab we thought on whose page no longer samples is off (badge, engine). */
+  async function reconcile(tabId: number): Promise<void> {
+    if (!(await enabledTabs()).includes(tabId)) return;
+    if (await detectionRunning(tabId)) {
+      await setBadge(tabId, true); // an in-page navigation: still on
+      return;
+    }
+    await setBadge(tabId, false);
+    await forget(tabId);
+  }
+
   async function toggle(tabId: number): Promise<boolean> {
-    const on = (await enabledTabs()).includes(tabId);
+    const on = await detectionRunning(tabId);
     if (on) await disable(tabId);
     else await enable(tabId);
     return !on;
@@ -195,12 +223,11 @@ export function createTabControl(browser: Browser, engine: EngineLink) {
     if (command === 'toggle-detection' && tab?.id !== undefined) toggle(tab.id).catch((err) => console.error('faceml: toggle failed', err));
   });
   browser.tabs.onRemoved.addListener((tabId) => void forget(tabId));
-  // A navigation drops the content script (and the activeTab grant): the tab is off again.
+  // A new document (reload, link, typed address) drops the content script and the activeTab
+  // grant: the tab is off. An in-page navigation (history.pushState on YouTube, Meet) keeps both,
+  // yet Chrome reports it as 'loading' with a url too: so ask the page once it has loaded.
   browser.tabs.onUpdated.addListener((tabId, change) => {
-    if (change.status === 'loading' && change.url) {
-      void setBadge(tabId, false);
-      void forget(tabId);
-    }
+    if (change.status === 'complete') reconcile(tabId).catch((err) => console.error('faceml: tab state check failed', err));
   });
 
   /** Our own extension pages (popup, webcam, settings), as opposed to content scripts in web pages. */
@@ -249,9 +276,9 @@ export function createTabControl(browser: Browser, engine: EngineLink) {
       return true;
     }
     if (isTabStateRequest(message)) {
-      Promise.all([enabledTabs(), loadSettings(browser.storage.local), browser.tabs.get(message.tabId).catch(() => null)]).then(([tabs, settings, tab]) =>
+      Promise.all([detectionRunning(message.tabId), loadSettings(browser.storage.local), browser.tabs.get(message.tabId).catch(() => null)]).then(([enabled, settings, tab]) =>
         sendResponse({
-          enabled: tabs.includes(message.tabId),
+          enabled,
           engine: engine.status(),
           allowed: siteAllowed(settings, tab?.url),
         } satisfies TabState),

@@ -163,6 +163,46 @@ describe.skipIf(!testDir)('extension in Chromium: video tab', () => {
     expect(await ext.overlays(page)).toEqual([]);
   });
 
+  it('stays on through an in-page navigation (history.pushState, as YouTube and Meet do) and is off after a reload', async () => {
+    const frames = async () => {
+      for (const realm of page.extensionRealms()) {
+        const n = await realm.evaluate(() => (globalThis as { __faceml?: { stats(): { frames: number } } }).__faceml?.stats().frames ?? null).catch(() => null);
+        if (n !== null) return n;
+      }
+      return null;
+    };
+    /** The popup's toggle: what the extension tells the user about this tab. */
+    const popupSaysOn = async () => {
+      const popup = await ext.openPopup(page);
+      await popup.waitForSelector('#toggle:not([disabled])', { timeout: 15_000 });
+      const pressed = await popup.$eval('#toggle', (b) => b.getAttribute('aria-pressed'));
+      await popup.close();
+      return pressed === 'true';
+    };
+    await ext.clickAction(page);
+    expect(await waitFor(async () => ((await ext.overlays(page))?.[0]?.faces.length ?? 0) >= 2, 60_000), 'overlays appeared').toBe(true);
+
+    await page.evaluate(() => history.pushState(null, '', `${location.pathname}${location.search}&view=2`));
+    await new Promise((r) => setTimeout(r, 3000)); // the worker's tab events have come and gone
+    const afterPush = (await frames())!;
+    expect(await waitFor(async () => ((await frames()) ?? 0) > afterPush + 3, 15_000), 'frames are still analysed after pushState').toBe(true);
+    expect(((await ext.overlays(page)) ?? [])[0]?.faces.length ?? 0, 'labels still drawn').toBeGreaterThanOrEqual(2);
+    expect(await popupSaysOn(), 'the popup still shows detection on').toBe(true);
+    expect(ext.browser.targets().some((t) => t.url().endsWith('/offscreen.html')), 'the engine is still open').toBe(true);
+
+    await page.reload();
+    await waitForVideo(page);
+    expect(await ext.overlays(page), 'a reloaded page has no FaceML overlay').toBeNull();
+    expect(await waitFor(async () => !(await popupSaysOn()), 15_000), 'the popup shows detection off after the reload').toBe(true);
+    const engineOpen = () => ext.browser.targets().some((t) => t.url().endsWith('/offscreen.html'));
+    expect(await waitFor(async () => !engineOpen(), 15_000), 'no tab needs the engine: its offscreen document is closed').toBe(true);
+    // One click turns it on again (not an "off" for a tab the worker still thought was on).
+    await ext.clickAction(page);
+    expect(await waitFor(async () => ((await ext.overlays(page))?.[0]?.faces.length ?? 0) >= 2, 60_000), 'overlays after turning on again').toBe(true);
+    await ext.clickAction(page);
+    expect(await waitFor(async () => (await page.$$('faceml-overlay')).length === 0, 10_000)).toBe(true);
+  });
+
   it('analyses a cross-origin video through tab capture', async () => {
     videoFromImage(path.join(framesDir, 'faces.png'), path.join(framesDir, 'clip.webm'));
     const otherOrigin = await serveStatic([framesDir]); // a second origin, without CORS headers
