@@ -35,6 +35,15 @@ describe.skipIf(!testDir)('extension in Chromium: video tab', () => {
     await site?.close();
   });
 
+  /** Frames the page's content script has had analysed so far. */
+  const analysedFrames = async () => {
+    for (const realm of page.extensionRealms()) {
+      const n = await realm.evaluate(() => (globalThis as { __faceml?: { stats(): { frames: number } } }).__faceml?.stats().frames ?? null).catch(() => null);
+      if (n !== null) return n;
+    }
+    throw new Error('no content script in the page');
+  };
+
   it('toggling on draws a label over each face, with the expected emotions', async () => {
     await ext.clickAction(page);
     const overlays = await waitFor(async () => {
@@ -126,13 +135,6 @@ describe.skipIf(!testDir)('extension in Chromium: video tab', () => {
     }, 30_000);
     expect(both, 'the added video has its own overlay with faces').toBeTruthy();
 
-    const analysedFrames = async () => {
-      for (const realm of page.extensionRealms()) {
-        const n = await realm.evaluate(() => (globalThis as { __faceml?: { stats(): { frames: number } } }).__faceml?.stats().frames ?? null).catch(() => null);
-        if (n !== null) return n;
-      }
-      throw new Error('no content script in the page');
-    };
     await page.evaluate(() => document.querySelectorAll('video').forEach((v) => v.pause()));
     await new Promise((r) => setTimeout(r, 1000)); // a frame already in flight may still land
     const whilePaused = await analysedFrames();
@@ -164,13 +166,6 @@ describe.skipIf(!testDir)('extension in Chromium: video tab', () => {
   });
 
   it('stays on through an in-page navigation (history.pushState, as YouTube and Meet do) and is off after a reload', async () => {
-    const frames = async () => {
-      for (const realm of page.extensionRealms()) {
-        const n = await realm.evaluate(() => (globalThis as { __faceml?: { stats(): { frames: number } } }).__faceml?.stats().frames ?? null).catch(() => null);
-        if (n !== null) return n;
-      }
-      return null;
-    };
     /** The popup's toggle: what the extension tells the user about this tab. */
     const popupSaysOn = async () => {
       const popup = await ext.openPopup(page);
@@ -184,8 +179,8 @@ describe.skipIf(!testDir)('extension in Chromium: video tab', () => {
 
     await page.evaluate(() => history.pushState(null, '', `${location.pathname}${location.search}&view=2`));
     await new Promise((r) => setTimeout(r, 3000)); // the worker's tab events have come and gone
-    const afterPush = (await frames())!;
-    expect(await waitFor(async () => ((await frames()) ?? 0) > afterPush + 3, 15_000), 'frames are still analysed after pushState').toBe(true);
+    const afterPush = await analysedFrames();
+    expect(await waitFor(async () => (await analysedFrames()) > afterPush + 3, 15_000), 'frames are still analysed after pushState').toBe(true);
     expect(((await ext.overlays(page)) ?? [])[0]?.faces.length ?? 0, 'labels still drawn').toBeGreaterThanOrEqual(2);
     expect(await popupSaysOn(), 'the popup still shows detection on').toBe(true);
     expect(ext.browser.targets().some((t) => t.url().endsWith('/offscreen.html')), 'the engine is still open').toBe(true);
