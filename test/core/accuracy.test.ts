@@ -12,7 +12,7 @@ const testDir = ferDir('test');
 const MIN_ACCURACY = 0.689;
 
 describe.skipIf(!testDir)('the shipped model on FER-2013 PublicTest', () => {
-  it(`reaches >= ${MIN_ACCURACY * 100}% on all of PublicTest, recalling every class over 30% (disgust and fear over 35%)`, async () => {
+  it(`reaches >= ${(MIN_ACCURACY * 100).toFixed(1)}% on all of PublicTest, recalling every class over 30% (disgust and fear over 35%)`, async () => {
     const pipeline = await getPipeline();
     const items = await listDataset(testDir!);
     const report = await evaluateDataset(pipeline, items);
