@@ -32,7 +32,7 @@ function App() {
       setAllowed(state.allowed);
     }
     setEngine((await api.engineStatus()) ?? state?.engine ?? null);
-    setLive(state?.enabled ? await api.live(tabId) : null);
+    setLive(state?.live ?? null);
   }, []);
 
   useEffect(() => {

@@ -35,7 +35,7 @@ function App() {
     if (tab?.id === undefined) return;
     const state = await api.tabState(tab.id).catch(() => null);
     const engine: EngineStatus | null = (await api.engineStatus()) ?? state?.engine ?? null;
-    const snapshot = state?.enabled ? await api.live(tab.id) : null;
+    const snapshot = state?.live ?? null;
     setLive(snapshot);
     setLiveText(`${tab.title ?? 'This tab'}: ${tabStatus({ url: tab.url, enabled: !!state?.enabled, allowed: state?.allowed ?? true, engine, live: snapshot }).text}`);
   }, []);

@@ -19,6 +19,7 @@ import {
   type HistorySamples,
   type HistorySamplesResponse,
   type LiveRequest,
+  type LiveSnapshot,
   type OffscreenStatus,
 } from './messages';
 
@@ -32,6 +33,8 @@ const PAGE_ANSWER_MS = 2000;
 /** Answer to 'faceml/tab-state' (popup). */
 export interface TabState {
   enabled: boolean;
+  /** What the page detects now (faces, frame rate, notices); null when detection is off. */
+  live: LiveSnapshot | null;
   engine: Omit<OffscreenStatus, 'type'> | null;
   /** False when the allowed-sites setting excludes this tab's site. */
   allowed: boolean;
@@ -98,18 +101,20 @@ export function createTabControl(browser: Browser, engine: EngineLink) {
   }
 
   /**
-   * Whether detection runs in this tab now, in the page's own words: our content script answers
-   * while it lives and samples. The worker's list of enabled tabs only follows tab events, which
-   * do not tell an in-page navigation (history.pushState: detection goes on) from a new document
-   * (detection is gone) and differ between browsers; the page itself cannot be wrong.
+   * What detection in this tab sees now, in the page's own words (null: detection is off): our
+   * content script answers while it lives and samples. The worker's list of enabled tabs only
+   * follows tab events, which do not tell an in-page navigation (history.pushState: detection goes
+   * on) from a new document (detection is gone) and differ between browsers; the page cannot be wrong.
    */
-  async function detectionRunning(tabId: number): Promise<boolean> {
-    const answer: unknown = await Promise.race([
-      browser.tabs.sendMessage(tabId, { type: 'faceml/live' } satisfies LiveRequest).catch(() => null),
-      new Promise((r) => setTimeout(() => r(null), PAGE_ANSWER_MS)),
+  async function pageDetection(tabId: number): Promise<LiveSnapshot | null> {
+    const answer = await Promise.race([
+      browser.tabs.sendMessage(tabId, { type: 'faceml/live' } satisfies LiveRequest).catch(() => null) as Promise<LiveSnapshot | null>,
+      new Promise<null>((r) => setTimeout(() => r(null), PAGE_ANSWER_MS)),
     ]);
-    return (answer as { running?: unknown } | null)?.running === true;
+    return answer?.running === true ? answer : null;
   }
+
+  const detectionRunning = async (tabId: number) => (await pageDetection(tabId)) !== null;
 
   /** After a page load: a tab we thought on whose page no longer samples is off (badge, engine). */
   async function reconcile(tabId: number): Promise<void> {
@@ -276,9 +281,10 @@ export function createTabControl(browser: Browser, engine: EngineLink) {
       return true;
     }
     if (isTabStateRequest(message)) {
-      Promise.all([detectionRunning(message.tabId), loadSettings(browser.storage.local), browser.tabs.get(message.tabId).catch(() => null)]).then(([enabled, settings, tab]) =>
+      Promise.all([pageDetection(message.tabId), loadSettings(browser.storage.local), browser.tabs.get(message.tabId).catch(() => null)]).then(([live, settings, tab]) =>
         sendResponse({
-          enabled,
+          enabled: live !== null,
+          live,
           engine: engine.status(),
           allowed: siteAllowed(settings, tab?.url),
         } satisfies TabState),

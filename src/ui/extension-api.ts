@@ -1,5 +1,4 @@
 import type { WxtBrowser as Browser } from 'wxt/browser';
-import type { LiveSnapshot } from '../extension/messages';
 import type { TabState } from '../extension/tab-control';
 import { HistoryStore } from '../storage/history';
 import { historyToCsv, historyToJson } from '../storage/export';
@@ -23,8 +22,6 @@ export function extensionApi(browser: Browser) {
       const answer = await browser.runtime.sendMessage({ type: 'faceml/engine-status' }).catch(() => null);
       return answer && typeof answer === 'object' && 'state' in answer ? (answer as EngineStatus) : null;
     },
-    /** The content script of a tab; null when it is not injected (detection never turned on there). */
-    live: (tabId: number) => browser.tabs.sendMessage(tabId, { type: 'faceml/live' }).catch(() => null) as Promise<LiveSnapshot | null>,
     async exportHistory(format: 'csv' | 'json') {
       const all = await history.all();
       const text = format === 'csv' ? historyToCsv(all) : historyToJson(all);
