@@ -50,7 +50,7 @@ describe.skipIf(!testDir || !FIREFOX_PATH)('extension in Firefox', () => {
     }
   };
 
-  it('the keyboard command turns detection on for a video tab: labels over the faces, engine in the background page; again turns it off, and on again restarts the engine', () =>
+  it('the keyboard command turns detection on for a video tab: labels over the faces, engine in the background page, kept through pushState; again turns it off, and on again restarts the engine', () =>
     track(async () => {
       await ff.openTab(`${site.origin}/video.html?frames=faces.png`);
       expect(await waitFor(() => ff.inPage<boolean>('return window.videoReady === true'), 20_000)).toBe(true);
@@ -65,6 +65,12 @@ describe.skipIf(!testDir || !FIREFOX_PATH)('extension in Firefox', () => {
       console.log(`Firefox overlay labels: ${labels.join(', ')} (expected ${expected.map((e) => e.label).join(', ')})`);
       expect(expected.filter((e) => labels.includes(e.label)).length).toBeGreaterThanOrEqual(2);
       expect(await ff.inPage<string[]>(`return [...document.querySelectorAll('faceml-overlay')].map((e) => getComputedStyle(e).pointerEvents)`)).toEqual(['none']);
+
+      // An in-page navigation (history.pushState) keeps detection on: labels stay, and the next
+      // press turns it off rather than on.
+      await ff.inPage('history.pushState(null, "", location.pathname + location.search + "&view=2")');
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(((await ff.overlays())[0]?.length ?? 0), 'labels after pushState').toBeGreaterThanOrEqual(2);
 
       expect(await ff.runShortcut()).toBe('alt,shift+E');
       expect(await waitFor(async () => (await ff.overlays()).length === 0, 10_000)).toBe(true);
