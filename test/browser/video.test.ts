@@ -174,6 +174,7 @@ describe.skipIf(!testDir)('extension in Chromium: video tab', () => {
       await popup.close();
       return pressed === 'true';
     };
+    const engineOpen = () => ext.browser.targets().some((t) => t.url().endsWith('/offscreen.html'));
     await ext.clickAction(page);
     expect(await waitFor(async () => ((await ext.overlays(page))?.[0]?.faces.length ?? 0) >= 2, 60_000), 'overlays appeared').toBe(true);
 
@@ -183,13 +184,12 @@ describe.skipIf(!testDir)('extension in Chromium: video tab', () => {
     expect(await waitFor(async () => (await analysedFrames()) > afterPush + 3, 15_000), 'frames are still analysed after pushState').toBe(true);
     expect(((await ext.overlays(page)) ?? [])[0]?.faces.length ?? 0, 'labels still drawn').toBeGreaterThanOrEqual(2);
     expect(await popupSaysOn(), 'the popup still shows detection on').toBe(true);
-    expect(ext.browser.targets().some((t) => t.url().endsWith('/offscreen.html')), 'the engine is still open').toBe(true);
+    expect(engineOpen(), 'the engine is still open').toBe(true);
 
     await page.reload();
     await waitForVideo(page);
     expect(await ext.overlays(page), 'a reloaded page has no FaceML overlay').toBeNull();
     expect(await waitFor(async () => !(await popupSaysOn()), 15_000), 'the popup shows detection off after the reload').toBe(true);
-    const engineOpen = () => ext.browser.targets().some((t) => t.url().endsWith('/offscreen.html'));
     expect(await waitFor(async () => !engineOpen(), 15_000), 'no tab needs the engine: its offscreen document is closed').toBe(true);
     // One click turns it on again (not an "off" for a tab the worker still thought was on).
     await ext.clickAction(page);
