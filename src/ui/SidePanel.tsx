@@ -62,12 +62,14 @@ function History(p: SidePanelProps) {
   const newestFirst = useMemo(() => [...p.sessions].reverse(), [p.sessions]);
   const [selected, setSelected] = useState<string | null>(null);
   const current = newestFirst.find((s) => s.id === selected) ?? newestFirst[0] ?? null;
-  const [rows, setRows] = useState<SampleRow[] | null>(null);
+  // Rows remember whose they are: right after another session is chosen, the previous
+  // session's rows must not be drawn under the new title while the new ones load.
+  const [loaded, setLoaded] = useState<{ sessionId: string; rows: SampleRow[] } | null>(null);
+  const rows = loaded && loaded.sessionId === current?.id ? loaded.rows : null;
   const [confirmAll, setConfirmAll] = useState(false);
   useEffect(() => {
     let live = true;
-    setRows(null);
-    if (current) void p.loadRows(current.id).then((r) => live && setRows(r));
+    if (current) void p.loadRows(current.id).then((r) => live && setLoaded({ sessionId: current.id, rows: r }));
     return () => {
       live = false;
     };

@@ -102,11 +102,25 @@ describe.skipIf(!testDir || !FIREFOX_PATH)('extension in Firefox', () => {
       await ff.openTab(`${ff.extensionBase}sidepanel.html`);
       await waitFor(() => ff.inPage<boolean>(`return [...document.querySelectorAll('button, [role=tab]')].some((b) => b.textContent.trim() === 'History')`), 10_000);
       await ff.inPage(`[...document.querySelectorAll('button, [role=tab]')].find((b) => b.textContent.trim() === 'History').click()`);
-      const text = await waitFor(async () => {
+      const listed = await waitFor(async () => {
         const t = await ff.inPage<string>('return document.body.innerText');
         return t.includes('Analysed images') && !t.includes('No detection sessions yet') ? t : null;
       }, 15_000);
-      expect(text, 'the history shows a session and images').toBeTruthy();
+      expect(listed, 'the history shows a session and images').toBeTruthy();
+      // Two sessions: the first, labelled for seconds, and the brief "on again" one (newest, shown
+      // first). Choose the first, then wait for its rows: the chart and shares render only once
+      // they have loaded.
+      const first = await ff.inPage<string>(`
+        const select = document.querySelector('#panel-history select');
+        const oldest = select.options[select.options.length - 1].value;
+        select.value = oldest;
+        select.dispatchEvent(new Event('change', { bubbles: true }));
+        return oldest;`);
+      const text = await waitFor(
+        () => ff.inPage<string | null>(`return document.querySelector('[data-session="${first}"] .distribution-table') ? document.body.innerText : null`),
+        15_000,
+      );
+      expect(text, 'the first session shows its emotion shares').toBeTruthy();
       expect(text).toContain('FaceML test: video'); // the session, named by its page title
       const share = (label: string) => Number(text!.match(new RegExp(`${label}\\t(\\d+)%`))?.[1] ?? 0);
       expect(expected.filter((e) => share(e.label) > 0).length, 'the expected emotions have a share of the session').toBeGreaterThanOrEqual(2);

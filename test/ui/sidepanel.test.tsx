@@ -72,6 +72,24 @@ describe('SidePanel history', () => {
     expect(screen.getByText(/surprise 91%/)).toBeTruthy();
   });
 
+  it("never draws one session's shares under another's title while rows load", async () => {
+    // Session a's rows are held back until released: until then its card must show no table,
+    // not the 100%-surprise shares of session b shown before.
+    let release = () => {};
+    const held = new Promise<void>((r) => (release = r));
+    const base = await props();
+    const p = { ...base, loadRows: async (id: string) => (id === 'a' ? held.then(() => base.store.sessionRows(id)) : base.store.sessionRows(id)) };
+    render(<SidePanel {...p} />);
+    await waitFor(() => expect(screen.getByRole('table')).toBeTruthy()); // session b, all surprise
+    fireEvent.change(screen.getByRole('combobox'), { target: { value: 'a' } });
+    expect(screen.getByRole('heading', { name: 'Team call' })).toBeTruthy();
+    expect(screen.queryByRole('table')).toBeNull();
+    expect(screen.getByText(/\.\.\. face\(s\), 10 face-seconds/)).toBeTruthy();
+    release();
+    await waitFor(() => expect(screen.getByRole('table')).toBeTruthy());
+    expect(within(screen.getByRole('table')).getByText('happy').closest('tr')!.querySelector('td')!.textContent).toBe('60%');
+  });
+
   it('delete, delete-all (with confirmation) and export call the store actions', async () => {
     const p = await props();
     render(<SidePanel {...p} />);
