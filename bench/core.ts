@@ -1,3 +1,4 @@
+import type { FaceViews } from '../src/core/classifier';
 import type { FaceDetector } from '../src/core/detector';
 import { toGray } from '../src/core/image';
 import { INPUT_SIZE } from '../src/core/preprocess';
@@ -7,7 +8,7 @@ import { composeScene } from '../src/node/synthetic';
 import { percentile, round, table, timeRuns } from './stats';
 
 export interface CoreFigures {
-  classifier: { batch: number; ms_per_face_median: number; ms_per_face_p95: number }[];
+  classifier: { views: FaceViews; batch: number; ms_per_face_median: number; ms_per_face_p95: number }[];
   frames: { faces: number; found: number; detect_ms_median: number; detect_ms_p95: number; pipeline_ms_median: number; pipeline_ms_p95: number }[];
 }
 
@@ -27,10 +28,14 @@ export function grid(faces: DatasetItem[], n: number) {
 export async function benchCore(pipeline: EmotionPipeline<FaceDetector>, faces: DatasetItem[] | null, runs: number): Promise<{ figures: CoreFigures; text: string }> {
   const plane = INPUT_SIZE * INPUT_SIZE;
   const classifier: CoreFigures['classifier'] = [];
-  for (const batch of [1, 8]) {
-    const inputs = new Float32Array(batch * plane).map((_, i) => ((i * 2654435761) % 255) / 255);
-    const times = await timeRuns(() => pipeline.classifier.classify(inputs, batch), batch === 1 ? runs * 2 : runs, 10);
-    classifier.push({ batch, ms_per_face_median: round(percentile(times, 50) / batch, 3), ms_per_face_p95: round(percentile(times, 95) / batch, 3) });
+  // 'both' (each face and its mirror image): still images, the REST server without a stream.
+  // 'asIs': tracked video frames, one view per face per frame (frames alternate the views).
+  for (const views of ['both', 'asIs'] as const) {
+    for (const batch of [1, 8]) {
+      const inputs = new Float32Array(batch * plane).map((_, i) => ((i * 2654435761) % 255) / 255);
+      const times = await timeRuns(() => pipeline.classifier.classify(inputs, batch, views), batch === 1 ? runs * 2 : runs, 10);
+      classifier.push({ views, batch, ms_per_face_median: round(percentile(times, 50) / batch, 3), ms_per_face_p95: round(percentile(times, 95) / batch, 3) });
+    }
   }
   const frames: CoreFigures['frames'] = [];
   if (faces) {
@@ -52,7 +57,7 @@ export async function benchCore(pipeline: EmotionPipeline<FaceDetector>, faces: 
   }
   const text = [
     'Classifier (tfjs-wasm, SIMD, 1 thread)',
-    table(['batch', 'ms/face median', 'ms/face p95'], classifier.map((c) => [c.batch, c.ms_per_face_median, c.ms_per_face_p95])),
+    table(['views', 'batch', 'ms/face median', 'ms/face p95'], classifier.map((c) => [c.views === 'both' ? 'face + mirror (stills)' : 'one (video frames)', c.batch, c.ms_per_face_median, c.ms_per_face_p95])),
     '',
     faces
       ? ['640x480 frame (cascade: default options; pipeline: grayscale + detect + classify)',

@@ -1,10 +1,11 @@
 /**
- * npm run eval -- --data <dir> [--json] [--detect] [--model <dir>] [--limit N]
+ * npm run eval -- --data <dir> [--json] [--detect] [--model <dir>] [--limit N] [--views both|asIs|mirrored]
  *
  * Evaluates the emotion model on a folder of <class>/*.jpg through the shared pipeline. With
  * --json the last line of stdout is one JSON object (a contract: keep its keys stable).
  */
 import { parseArgs } from 'node:util';
+import { DEFAULT_VIEWS, VIEWS, type FaceViews } from '../core/classifier';
 import { FaceMLError } from '../core/errors';
 import { evaluateDataset, formatReport } from '../eval/evaluate';
 import { listDataset } from '../node/dataset';
@@ -20,6 +21,7 @@ async function main(): Promise<number> {
         detect: { type: 'boolean', default: false },
         model: { type: 'string' },
         limit: { type: 'string' },
+        views: { type: 'string', default: DEFAULT_VIEWS },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -28,9 +30,11 @@ async function main(): Promise<number> {
     return 2;
   }
   if (values.help || !values.data) {
-    console.error('usage: npm run eval -- --data <dir of <class>/*.jpg> [--json] [--detect] [--model <model dir>] [--limit N]');
+    console.error('usage: npm run eval -- --data <dir of <class>/*.jpg> [--json] [--detect] [--model <model dir>] [--limit N] [--views both|asIs|mirrored]');
     return values.help ? 0 : 2;
   }
+  const views = values.views as FaceViews;
+  if (!VIEWS.includes(views)) throw new FaceMLError('INVALID_ARGUMENT', `--views must be one of ${VIEWS.join(', ')}, got ${values.views}`);
   let items = await listDataset(values.data);
   if (values.limit) {
     const limit = Number(values.limit);
@@ -44,7 +48,7 @@ async function main(): Promise<number> {
         if (done % 100 === 0 || done === total) process.stderr.write(`\r${done}/${total}`);
       }
     : undefined;
-  const report = await evaluateDataset(pipeline, items, { detect: values.detect, onProgress: progress });
+  const report = await evaluateDataset(pipeline, items, { detect: values.detect, views, onProgress: progress });
   if (progress) process.stderr.write('\n');
   if (values.json) {
     console.log(JSON.stringify(report));

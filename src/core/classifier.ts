@@ -1,6 +1,7 @@
 import { FaceMLError } from './errors';
 import { LABELS } from './labels';
 import { INPUT_SIZE } from './preprocess';
+import spec from './spec.json';
 
 import { tf } from './tf-backend';
 
@@ -11,6 +12,17 @@ export interface ModelMetadata {
   input?: { size?: number; channels?: number };
   training?: Record<string, unknown>;
 }
+
+/**
+ * Which views of each face the net sees. 'both': the face as is and mirrored left-right, their
+ * probabilities averaged (two inferences; what published accuracy figures measure). 'asIs' or
+ * 'mirrored': one inference (a tracker alternates them, its smoothing does the averaging).
+ */
+export const VIEWS = ['both', 'asIs', 'mirrored'] as const;
+export type FaceViews = (typeof VIEWS)[number];
+
+/** The runtime default, from spec.json (inference.mirrorAverage). */
+export const DEFAULT_VIEWS: FaceViews = spec.inference.mirrorAverage ? 'both' : 'asIs';
 
 /**
  * The emotion CNN. Inputs are preprocessed faces (see preprocess.ts) laid out back to back;
@@ -43,13 +55,19 @@ export class EmotionClassifier {
   }
 
   /** Classifies `count` faces stored in `inputs` (count x INPUT_SIZE^2 floats). */
-  async classify(inputs: Float32Array, count: number): Promise<Float32Array[]> {
+  async classify(inputs: Float32Array, count: number, views: FaceViews = DEFAULT_VIEWS): Promise<Float32Array[]> {
     if (count === 0) return [];
     const plane = INPUT_SIZE * INPUT_SIZE;
     if (inputs.length < count * plane) throw new FaceMLError('INVALID_ARGUMENT', `classify: ${count} faces need ${count * plane} values, got ${inputs.length}`);
     const output = tf.tidy(() => {
       const x = tf.tensor4d(inputs.subarray(0, count * plane), [count, INPUT_SIZE, INPUT_SIZE, 1]);
-      return this.model.predict(x) as tf.Tensor;
+      // Axis 2 is width: reversing it mirrors the faces left-right.
+      if (views === 'asIs') return this.model.predict(x) as tf.Tensor;
+      if (views === 'mirrored') return this.model.predict(tf.reverse(x, 2)) as tf.Tensor;
+      // One batch holds the faces and their mirror images: one predict call.
+      const both = this.model.predict(tf.concat([x, tf.reverse(x, 2)], 0)) as tf.Tensor;
+      const [asIs, mirrored] = tf.split(both, 2, 0);
+      return tf.div(tf.add(asIs, mirrored), 2);
     });
     let values: Float32Array;
     try {

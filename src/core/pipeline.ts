@@ -1,5 +1,5 @@
 import type { DetectorOptions } from './detector';
-import type { EmotionClassifier } from './classifier';
+import type { EmotionClassifier, FaceViews } from './classifier';
 import { FaceMLError } from './errors';
 import { assertUsableSize, clipBox, toGray, type Box, type GrayImage, type RgbaImage } from './image';
 import { scoresFromVector, topEmotion, type Emotion, type EmotionScores } from './labels';
@@ -34,6 +34,8 @@ export interface AnalyzeOptions {
   imageIsFaceCrop?: boolean;
   /** Most faces to classify per image (largest first). */
   maxFaces?: number;
+  /** Views of each face to classify (default: the classifier's, both the face and its mirror image). */
+  views?: FaceViews;
 }
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
@@ -60,7 +62,7 @@ export class EmotionPipeline<D extends FaceFinder = FaceFinder> {
     if (options.imageIsFaceCrop) {
       const whole = { x: 0, y: 0, width: gray.width, height: gray.height };
       const t1 = now();
-      const faces = await this.classifyRegions(gray, [whole], [whole]);
+      const faces = await this.classifyRegions(gray, [whole], [whole], options.views);
       const t2 = now();
       return { faces, image: { width: gray.width, height: gray.height }, timing: { detect: 0, classify: t2 - t1, total: t2 - t0 } };
     }
@@ -72,7 +74,7 @@ export class EmotionPipeline<D extends FaceFinder = FaceFinder> {
       .filter((b): b is Box => b !== null)
       .sort((a, b) => b.width * b.height - a.width * a.height)
       .slice(0, maxFaces);
-    const faces = await this.classifyBoxes(gray, boxes);
+    const faces = await this.classifyBoxes(gray, boxes, options.views);
     const t2 = now();
     return {
       faces,
@@ -82,17 +84,17 @@ export class EmotionPipeline<D extends FaceFinder = FaceFinder> {
   }
 
   /** Classifies detector-style face boxes of a gray image (re-framed per spec.faceCrop). */
-  classifyBoxes(gray: GrayImage, boxes: Box[]): Promise<FaceResult[]> {
-    return this.classifyRegions(gray, boxes, boxes.map((box) => faceRegionForBox(box)));
+  classifyBoxes(gray: GrayImage, boxes: Box[], views?: FaceViews): Promise<FaceResult[]> {
+    return this.classifyRegions(gray, boxes, boxes.map((box) => faceRegionForBox(box)), views);
   }
 
   /** Classifies the given input regions; results carry the matching face boxes. */
-  private async classifyRegions(gray: GrayImage, boxes: Box[], regions: Box[]): Promise<FaceResult[]> {
+  private async classifyRegions(gray: GrayImage, boxes: Box[], regions: Box[], views?: FaceViews): Promise<FaceResult[]> {
     if (boxes.length === 0) return [];
     const plane = INPUT_SIZE * INPUT_SIZE;
     const batch = new Float32Array(boxes.length * plane);
     regions.forEach((region, i) => cropToInput(gray, region, batch, i * plane));
-    const probabilities = await this.classifier.classify(batch, boxes.length);
+    const probabilities = await this.classifier.classify(batch, boxes.length, views);
     return boxes.map((box, i) => {
       const scores = scoresFromVector(probabilities[i]);
       return { box, ...topEmotion(scores), scores };

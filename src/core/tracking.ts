@@ -1,3 +1,4 @@
+import type { FaceViews } from './classifier';
 import type { Box } from './image';
 import { LABELS, topEmotion, type EmotionScores } from './labels';
 import type { FaceResult } from './pipeline';
@@ -39,6 +40,7 @@ interface Track {
 export class FaceTracker {
   private tracks: Track[] = [];
   private nextId = 1;
+  private frames = 0;
   readonly options: TrackerOptions;
 
   constructor(options: Partial<TrackerOptions> = {}) {
@@ -49,8 +51,20 @@ export class FaceTracker {
     if (!(Number.isInteger(maxMissedFrames) && maxMissedFrames >= 0)) throw new RangeError(`maxMissedFrames must be a whole number >= 0`);
   }
 
+  /**
+   * Views to classify the next frame's faces with. With smoothing, frames alternate between the
+   * faces as they are and mirrored, and the score average blends the two views: what mirror
+   * averaging gives a still image, at one inference per face per frame. Without smoothing
+   * nothing blends frames, so each frame gets both views.
+   */
+  nextViews(): FaceViews {
+    if (this.options.smoothing === 0) return 'both';
+    return this.frames % 2 === 0 ? 'asIs' : 'mirrored';
+  }
+
   /** Feeds one frame's faces; returns them with face ids and smoothed scores, same order. */
   update(faces: FaceResult[]): TrackedFace[] {
+    this.frames++;
     const pairs: { t: number; f: number; overlap: number }[] = [];
     this.tracks.forEach((track, t) =>
       faces.forEach((face, f) => {

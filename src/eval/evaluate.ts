@@ -1,5 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import sharp from 'sharp';
+import type { FaceViews } from '../core/classifier';
 import { FaceMLError } from '../core/errors';
 import { LABELS, type Emotion } from '../core/labels';
 import type { EmotionPipeline } from '../core/pipeline';
@@ -22,6 +23,8 @@ export interface EvalReport {
 export interface EvalOptions {
   /** Run the Haar cascade first and classify the largest face (misses count as errors). */
   detect?: boolean;
+  /** Views of each face (default: the runtime's, the face and its mirror image averaged). */
+  views?: FaceViews;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -64,7 +67,7 @@ export async function evaluateDataset(pipeline: EmotionPipeline, items: DatasetI
       const code = err instanceof FaceMLError ? err.code : 'INVALID_IMAGE';
       throw new FaceMLError(code, `unreadable image ${item.file}: ${(err as Error).message}`, { cause: err });
     }
-    const result = await pipeline.analyze(image, { imageIsFaceCrop: !options.detect });
+    const result = await pipeline.analyze(image, { imageIsFaceCrop: !options.detect, views: options.views });
     const face = result.faces[0];
     if (face) {
       faces += result.faces.length;

@@ -200,7 +200,8 @@ export function createEngine(browser: Browser, host: EngineHost): Engine {
     const entry = trackerKey ? trackerFor(trackerKey, options.smoothing) : null;
     const size = `${image.width}x${image.height}`;
     const reuse = !!entry && entry.boxes.length > 0 && entry.frameSize === size;
-    const result = await pipeline.analyze(image, reuse ? { boxes: entry!.boxes } : { detector });
+    const views = entry?.tracker.nextViews(); // a still image (no tracker): the default, both views
+    const result = await pipeline.analyze(image, reuse ? { boxes: entry!.boxes, views } : { detector, views });
     let followed = result.faces.map((f, i) => ({ ...f, faceId: i + 1 }));
     if (entry) {
       if (!reuse) Object.assign(entry, { sinceDetect: 0, boxes: result.faces.map((f) => f.box), frameSize: size });

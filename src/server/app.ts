@@ -114,8 +114,9 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
     const bytes = bytesFromDataUrl(image);
     const body = await queue.add(async () => {
       const decoded = await decodeImage(bytes, maxPixels);
-      const result = await pipeline.analyze(decoded);
-      const faces = stream === undefined ? result.faces : streams.trackerFor(stream).update(result.faces);
+      const tracker = stream === undefined ? null : streams.trackerFor(stream);
+      const result = await pipeline.analyze(decoded, tracker ? { views: tracker.nextViews() } : {});
+      const faces = tracker ? tracker.update(result.faces) : result.faces;
       return apiPrediction(result, faces, performance.now() - t0);
     });
     return stream === undefined ? body : { ...body, stream_id: stream };

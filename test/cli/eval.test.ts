@@ -54,6 +54,10 @@ describe('npm run eval', () => {
     expect(unreadable.status).toBe(1);
     expect(unreadable.stderr).toMatch(/unreadable image .*broken\.jpg/);
 
+    const badViews = evalCli('--data', path.join(tmp, 'bad'), '--views', 'sideways');
+    expect(badViews.status).toBe(1);
+    expect(badViews.stderr).toMatch(/--views must be one of both, asIs, mirrored, got sideways/);
+
     const noArgs = evalCli();
     expect(noArgs.status).toBe(2);
     expect(noArgs.stderr).toMatch(/usage/);

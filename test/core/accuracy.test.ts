@@ -7,9 +7,9 @@ import { getPipeline } from '../helpers/pipeline';
 
 const testDir = ferDir('test');
 // The whole PublicTest folder (3,589 images, ~30 s): no sampling noise in the figure it checks.
-// A regression guard set just under what the shipped model measures (npm run model-card). The
-// project's goal is 70% (issue: >= 68% here); the current model measures 68.93%.
-const MIN_ACCURACY = 0.689;
+// The project's goal, 70% (issue: >= 68% here), through the runtime's default path (each face
+// and its mirror image averaged): the shipped model measures 70.05% (68.93% without the mirror).
+const MIN_ACCURACY = 0.7;
 
 describe.skipIf(!testDir)('the shipped model on FER-2013 PublicTest', () => {
   it(`reaches >= ${(MIN_ACCURACY * 100).toFixed(1)}% on all of PublicTest, recalling every class over 30% (disgust and fear over 35%)`, async () => {

@@ -2,7 +2,7 @@ import { copyFile, mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { EmotionClassifier } from '../../src/core/classifier';
+import { DEFAULT_VIEWS, EmotionClassifier } from '../../src/core/classifier';
 import { FaceMLError } from '../../src/core/errors';
 import { initTensorflow, tf } from '../../src/core/tf-backend';
 import { modelFromDir } from '../../src/node/model-files';
@@ -94,5 +94,28 @@ describe('model loading and validation', () => {
     for (let i = 0; i < 7; i++) expect(b[i]).toBeCloseTo(a[6 - i], 6);
     plain.dispose();
     mapped.dispose();
+  });
+
+  it('classifies the views asked for: a face mirrored, the face as is, or both averaged (the default)', async () => {
+    await initTensorflow({ wasmPath: WASM_DIR });
+    const classifier = await EmotionClassifier.load((await modelFromDir(SHIPPED)).handler);
+    // Two different, left-right asymmetric faces in one batch, and the same two mirrored.
+    const faces = new Float32Array(2 * 48 * 48).map((_, i) => ((i % 48) * (1 + Math.floor(i / (48 * 48))) + ((i / 48) | 0)) % 97 / 96);
+    const mirroredFaces = faces.map((_, i) => faces[i - (i % 48) + 47 - (i % 48)]);
+    const asIs = await classifier.classify(faces, 2, 'asIs');
+    const mirrored = await classifier.classify(faces, 2, 'mirrored');
+    const both = await classifier.classify(faces, 2, 'both');
+    const byDefault = await classifier.classify(faces, 2);
+    const ofMirrors = await classifier.classify(mirroredFaces, 2, 'asIs');
+    expect(DEFAULT_VIEWS).toBe('both');
+    for (let f = 0; f < 2; f++) {
+      expect(Math.max(...asIs[f].map((v, i) => Math.abs(v - mirrored[f][i]))), 'the views differ').toBeGreaterThan(1e-3);
+      for (let i = 0; i < 7; i++) {
+        expect(mirrored[f][i]).toBeCloseTo(ofMirrors[f][i], 5);
+        expect(both[f][i]).toBeCloseTo((asIs[f][i] + mirrored[f][i]) / 2, 5);
+        expect(byDefault[f][i]).toBe(both[f][i]);
+      }
+    }
+    classifier.dispose();
   });
 });

@@ -44,6 +44,19 @@ describe('FaceTracker', () => {
     expect(t.update([face(0, HAPPY)])[0].faceId).not.toBe(a.faceId);
   });
 
+  it('alternates the face views frame by frame when it smooths, and asks for both when it does not', () => {
+    const t = new FaceTracker({ smoothing: 0.5 });
+    const views = [];
+    for (let i = 0; i < 4; i++) {
+      views.push(t.nextViews());
+      t.update([face(0, HAPPY)]);
+    }
+    expect(views).toEqual(['asIs', 'mirrored', 'asIs', 'mirrored']);
+    const raw = new FaceTracker({ smoothing: 0 });
+    raw.update([face(0, HAPPY)]);
+    expect(raw.nextViews()).toBe('both');
+  });
+
   it('with smoothing 0 reports raw scores', () => {
     const t = new FaceTracker({ smoothing: 0 });
     t.update([face(0, HAPPY)]);
