@@ -36,8 +36,8 @@ describe.skipIf(!testDir)('extension in Chromium: video tab', () => {
   });
 
   /** Frames the page's content script has had analysed so far. */
-  const analysedFrames = async () => {
-    for (const realm of page.extensionRealms()) {
+  const analysedFrames = async (tab = page) => {
+    for (const realm of tab.extensionRealms()) {
       const n = await realm.evaluate(() => (globalThis as { __faceml?: { stats(): { frames: number } } }).__faceml?.stats().frames ?? null).catch(() => null);
       if (n !== null) return n;
     }
@@ -165,16 +165,17 @@ describe.skipIf(!testDir)('extension in Chromium: video tab', () => {
     expect(await ext.overlays(page)).toEqual([]);
   });
 
+  /** The popup's toggle: what the extension tells the user about this tab. */
+  const popupSaysOn = async (tab = page) => {
+    const popup = await ext.openPopup(tab);
+    await popup.waitForSelector('#toggle:not([disabled])', { timeout: 15_000 });
+    const pressed = await popup.$eval('#toggle', (b) => b.getAttribute('aria-pressed'));
+    await popup.close();
+    return pressed === 'true';
+  };
+  const engineOpen = () => ext.browser.targets().some((t) => t.url().endsWith('/offscreen.html'));
+
   it('stays on through an in-page navigation (history.pushState, as YouTube and Meet do) and is off after a reload', async () => {
-    /** The popup's toggle: what the extension tells the user about this tab. */
-    const popupSaysOn = async () => {
-      const popup = await ext.openPopup(page);
-      await popup.waitForSelector('#toggle:not([disabled])', { timeout: 15_000 });
-      const pressed = await popup.$eval('#toggle', (b) => b.getAttribute('aria-pressed'));
-      await popup.close();
-      return pressed === 'true';
-    };
-    const engineOpen = () => ext.browser.targets().some((t) => t.url().endsWith('/offscreen.html'));
     await ext.clickAction(page);
     expect(await waitFor(async () => ((await ext.overlays(page))?.[0]?.faces.length ?? 0) >= 2, 60_000), 'overlays appeared').toBe(true);
 
@@ -196,6 +197,44 @@ describe.skipIf(!testDir)('extension in Chromium: video tab', () => {
     expect(await waitFor(async () => ((await ext.overlays(page))?.[0]?.faces.length ?? 0) >= 2, 60_000), 'overlays after turning on again').toBe(true);
     await ext.clickAction(page);
     expect(await waitFor(async () => (await page.$$('faceml-overlay')).length === 0, 10_000)).toBe(true);
+  });
+
+  it('is off, and says so, when the user leaves a video page and comes back through the back-forward cache', async () => {
+    // A plain video file (the canvas-stream page above holds a live MediaStreamTrack, which keeps
+    // a page out of the cache), as on YouTube.
+    videoFromImage(path.join(framesDir, 'faces.png'), path.join(framesDir, 'faces.webm'));
+    const tab = await ext.browser.newPage();
+    try {
+      await tab.setViewport({ width: 900, height: 700 });
+      await tab.goto(`${site.origin}/clip.html?src=faces.webm`);
+      await waitForVideo(tab);
+      await ext.clickAction(tab);
+      expect(await waitFor(async () => ((await ext.overlays(tab))?.[0]?.faces.length ?? 0) >= 2, 60_000), 'overlays appeared').toBe(true);
+      await tab.evaluate(() => ((window as { leftAt?: number }).leftAt = Date.now()));
+      const cdp = await tab.createCDPSession();
+      await cdp.send('Page.enable');
+      const notCached: string[] = [];
+      cdp.on('Page.backForwardCacheNotUsed', (e) => notCached.push(JSON.stringify(e.notRestoredExplanations)));
+      await tab.goto(`${site.origin}/images.html`);
+      await tab.goBack();
+      expect(notCached, 'the page was kept in the back-forward cache').toEqual([]);
+      expect(await tab.evaluate(() => (window as { leftAt?: number }).leftAt !== undefined), 'the same document came back').toBe(true);
+      // Chromium pauses media going into the cache; the user presses play again.
+      await tab.evaluate(() => document.querySelector('video')!.play());
+      // The content script stopped at pagehide: though the page, its script and a playing video
+      // are back, nothing samples and nothing is drawn, and the popup agrees.
+      const before = await analysedFrames(tab);
+      await new Promise((r) => setTimeout(r, 2000));
+      expect(await analysedFrames(tab), 'no frame analysed after coming back').toBe(before);
+      expect(((await ext.overlays(tab)) ?? []).flatMap((v) => v.faces), 'no labels after coming back').toEqual([]);
+      expect(await waitFor(async () => !(await popupSaysOn(tab)), 15_000), 'the popup shows detection off').toBe(true);
+      await ext.clickAction(tab);
+      expect(await waitFor(async () => ((await ext.overlays(tab))?.[0]?.faces.length ?? 0) >= 2, 60_000), 'one click turns it on again').toBe(true);
+      await ext.clickAction(tab);
+      expect(await waitFor(async () => (await tab.$$('faceml-overlay')).length === 0, 10_000)).toBe(true);
+    } finally {
+      await tab.close();
+    }
   });
 
   it('analyses a cross-origin video through tab capture', async () => {
