@@ -1,5 +1,6 @@
 /**
  * npm run eval -- --data <dir> [--json] [--detect] [--model <dir>] [--limit N] [--views both|asIs|mirrored]
+ *                  [--video-frames N]
  *
  * Evaluates the emotion model on a folder of <class>/*.jpg through the shared pipeline. With
  * --json the last line of stdout is one JSON object (a contract: keep its keys stable).
@@ -22,6 +23,7 @@ async function main(): Promise<number> {
         model: { type: 'string' },
         limit: { type: 'string' },
         views: { type: 'string', default: DEFAULT_VIEWS },
+        'video-frames': { type: 'string' },
         help: { type: 'boolean', default: false },
       },
     }));
@@ -30,11 +32,15 @@ async function main(): Promise<number> {
     return 2;
   }
   if (values.help || !values.data) {
-    console.error('usage: npm run eval -- --data <dir of <class>/*.jpg> [--json] [--detect] [--model <model dir>] [--limit N] [--views both|asIs|mirrored]');
+    console.error('usage: npm run eval -- --data <dir of <class>/*.jpg> [--json] [--detect] [--model <model dir>] [--limit N] [--views both|asIs|mirrored] [--video-frames N]');
     return values.help ? 0 : 2;
   }
   const views = values.views as FaceViews;
   if (!VIEWS.includes(views)) throw new FaceMLError('INVALID_ARGUMENT', `--views must be one of ${VIEWS.join(', ')}, got ${values.views}`);
+  const videoFrames = values['video-frames'] === undefined ? undefined : Number(values['video-frames']);
+  if (videoFrames !== undefined && !(Number.isInteger(videoFrames) && videoFrames > 0)) {
+    throw new FaceMLError('INVALID_ARGUMENT', `--video-frames must be a positive integer, got ${values['video-frames']}`);
+  }
   let items = await listDataset(values.data);
   if (values.limit) {
     const limit = Number(values.limit);
@@ -48,7 +54,7 @@ async function main(): Promise<number> {
         if (done % 100 === 0 || done === total) process.stderr.write(`\r${done}/${total}`);
       }
     : undefined;
-  const report = await evaluateDataset(pipeline, items, { detect: values.detect, views, onProgress: progress });
+  const report = await evaluateDataset(pipeline, items, { detect: values.detect, views, videoFrames, onProgress: progress });
   if (progress) process.stderr.write('\n');
   if (values.json) {
     console.log(JSON.stringify(report));

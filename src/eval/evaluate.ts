@@ -3,7 +3,8 @@ import sharp from 'sharp';
 import type { FaceViews } from '../core/classifier';
 import { FaceMLError } from '../core/errors';
 import { LABELS, type Emotion } from '../core/labels';
-import type { EmotionPipeline } from '../core/pipeline';
+import type { EmotionPipeline, FaceResult } from '../core/pipeline';
+import { FaceTracker } from '../core/tracking';
 import type { DatasetItem } from '../node/dataset';
 import { decodeImage } from '../node/decode';
 
@@ -25,6 +26,12 @@ export interface EvalOptions {
   detect?: boolean;
   /** Views of each face (default: the runtime's, the face and its mirror image averaged). */
   views?: FaceViews;
+  /**
+   * Classify each image as a still video of this many frames, the way the extension classifies
+   * a video: a FaceTracker with its default smoothing picks each frame's views (alternating) and
+   * its smoothed label is the answer. Unset: one still-image analysis per image.
+   */
+  videoFrames?: number;
   onProgress?: (done: number, total: number) => void;
 }
 
@@ -67,13 +74,23 @@ export async function evaluateDataset(pipeline: EmotionPipeline, items: DatasetI
       const code = err instanceof FaceMLError ? err.code : 'INVALID_IMAGE';
       throw new FaceMLError(code, `unreadable image ${item.file}: ${(err as Error).message}`, { cause: err });
     }
-    const result = await pipeline.analyze(image, { imageIsFaceCrop: !options.detect, views: options.views });
-    const face = result.faces[0];
-    if (face) {
+    const analyze = (views?: FaceViews) => pipeline.analyze(image, { imageIsFaceCrop: !options.detect, views });
+    let face: FaceResult | undefined;
+    if (options.videoFrames) {
+      const tracker = new FaceTracker();
+      for (let frame = 0; frame < options.videoFrames; frame++) {
+        const result = await analyze(tracker.nextViews());
+        [face] = tracker.update(result.faces);
+        faces += result.faces.length;
+        classifyMs += result.timing.classify;
+      }
+    } else {
+      const result = await analyze(options.views);
+      face = result.faces[0];
       faces += result.faces.length;
       classifyMs += result.timing.classify;
-      found++;
     }
+    if (face) found++;
     // A missed face counts as a wrong answer: predicted index -1 is kept out of the matrix.
     const predicted = face ? LABELS.indexOf(face.emotion) : -1;
     if (predicted >= 0) confusion[item.labelIndex][predicted]++;

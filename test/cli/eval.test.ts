@@ -23,6 +23,19 @@ describe('npm run eval', () => {
     expect(report.ms_per_face).toBeGreaterThan(0);
   });
 
+  it.skipIf(!testDir)('--video-frames classifies each image as a still video through the tracker (frame 1: one view, as is)', () => {
+    const last = (r: ReturnType<typeof evalCli>) => {
+      expect(r.status, r.stderr).toBe(0);
+      return JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    };
+    const oneView = last(evalCli('--data', testDir!, '--json', '--limit', '70', '--views', 'asIs'));
+    const firstFrame = last(evalCli('--data', testDir!, '--json', '--limit', '70', '--video-frames', '1'));
+    const fourFrames = last(evalCli('--data', testDir!, '--json', '--limit', '70', '--video-frames', '4'));
+    expect(firstFrame.confusion).toEqual(oneView.confusion);
+    expect(fourFrames.n).toBe(70);
+    expect(fourFrames.confusion.flat().reduce((a: number, b: number) => a + b, 0)).toBe(70);
+  });
+
   it.skipIf(!testDir)('--detect also reports how many faces the cascade found', () => {
     const r = evalCli('--data', testDir!, '--json', '--detect', '--limit', '35');
     expect(r.status).toBe(0);
@@ -57,6 +70,10 @@ describe('npm run eval', () => {
     const badViews = evalCli('--data', path.join(tmp, 'bad'), '--views', 'sideways');
     expect(badViews.status).toBe(1);
     expect(badViews.stderr).toMatch(/--views must be one of both, asIs, mirrored, got sideways/);
+
+    const badFrames = evalCli('--data', path.join(tmp, 'bad'), '--video-frames', '0');
+    expect(badFrames.status).toBe(1);
+    expect(badFrames.stderr).toMatch(/--video-frames must be a positive integer, got 0/);
 
     const noArgs = evalCli();
     expect(noArgs.status).toBe(2);
