@@ -28,6 +28,9 @@ function useUPlot(make: (el: HTMLElement) => uPlot | null, deps: unknown[]) {
   return ref;
 }
 
+/** Unix seconds -> local clock time (hh:mm:ss). */
+const clockTime = (t: number) => new Date(t * 1000).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit', second: '2-digit', hourCycle: 'h23' });
+
 const axisStroke = () => getComputedStyle(document.documentElement).getPropertyValue('--muted').trim() || '#52606d';
 
 /** Each emotion's mean score over time in one session (uPlot lines), with a text legend. */
@@ -40,10 +43,12 @@ export function TimelineChart({ data }: { data: Timeline }) {
             {
               width: el.clientWidth || 320,
               height: 180,
+              padding: [12, 28, null, null], // room for a clock label on the last tick
               legend: { show: false },
               scales: { y: { range: [0, 1] } },
               axes: [
-                { stroke: axisStroke() },
+                // Clock time only: uPlot's default adds a date line whose first label the panel clips.
+                { stroke: axisStroke(), space: 70, values: (_u, ticks) => ticks.map(clockTime) },
                 { stroke: axisStroke(), values: (_u, ticks) => ticks.map((t) => percent(t)) },
               ],
               series: [{}, ...LABELS.map((l) => ({ label: l, stroke: EMOTION_COLOR[l], width: 1.5 }))],
@@ -73,7 +78,7 @@ export function DistributionChart({ shares }: { shares: Record<Emotion, number> 
           legend: { show: false },
           scales: { x: { time: false, range: [-0.6, LABELS.length - 0.4] }, y: { range: [0, 1] } },
           axes: [
-            { stroke: axisStroke(), splits: () => LABELS.map((_, i) => i), values: () => LABELS.map((l) => l.slice(0, 4)) },
+            { stroke: axisStroke(), splits: () => LABELS.map((_, i) => i), values: () => LABELS.map((l) => l.slice(0, 3)) }, // 4 letters collide in a narrow panel
             { stroke: axisStroke(), values: (_u, ticks) => ticks.map((t) => percent(t)) },
           ],
           series: [
