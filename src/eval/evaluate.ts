@@ -74,19 +74,13 @@ export async function evaluateDataset(pipeline: EmotionPipeline, items: DatasetI
       const code = err instanceof FaceMLError ? err.code : 'INVALID_IMAGE';
       throw new FaceMLError(code, `unreadable image ${item.file}: ${(err as Error).message}`, { cause: err });
     }
-    const analyze = (views?: FaceViews) => pipeline.analyze(image, { imageIsFaceCrop: !options.detect, views });
+    // A still image is one frame without a tracker.
+    const tracker = options.videoFrames ? new FaceTracker() : null;
     let face: FaceResult | undefined;
-    if (options.videoFrames) {
-      const tracker = new FaceTracker();
-      for (let frame = 0; frame < options.videoFrames; frame++) {
-        const result = await analyze(tracker.nextViews());
-        [face] = tracker.update(result.faces);
-        faces += result.faces.length;
-        classifyMs += result.timing.classify;
-      }
-    } else {
-      const result = await analyze(options.views);
-      face = result.faces[0];
+    for (let frame = 0; frame < (options.videoFrames ?? 1); frame++) {
+      const views = tracker ? tracker.nextViews() : options.views;
+      const result = await pipeline.analyze(image, { imageIsFaceCrop: !options.detect, views });
+      [face] = tracker ? tracker.update(result.faces) : result.faces;
       faces += result.faces.length;
       classifyMs += result.timing.classify;
     }
