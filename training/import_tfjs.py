@@ -17,7 +17,7 @@ import torch
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import EmotionNet  # noqa: E402
+from model import EmotionNet, arch_of_layers  # noqa: E402
 
 
 def read_weights(model_dir):
@@ -47,7 +47,12 @@ def import_model(model_dir):
     spec, w = read_weights(model_dir)
     labels = spec["userDefinedMetadata"]["faceml"]["labels"]
     layers = spec["modelTopology"]["config"]["layers"]
-    arch = "sep" if any(layer["class_name"] == "SeparableConv2D" for layer in layers) else "vgg"
+    convs_cfg = [layer for layer in layers if layer["class_name"] in ("Conv2D", "SeparableConv2D")]
+    try:
+        arch = arch_of_layers([layer["config"]["filters"] for layer in convs_cfg],
+                              any(layer["class_name"] == "SeparableConv2D" for layer in convs_cfg))
+    except ValueError as err:
+        sys.exit(f"import_tfjs: {err}")
     net = EmotionNet(num_classes=len(labels), arch=arch).eval()
     convs = [m for m in net.features if isinstance(m, nn.Sequential)]
     with torch.no_grad():

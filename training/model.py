@@ -1,6 +1,6 @@
 """The FaceML emotion CNN (PyTorch side). Exported to TensorFlow.js by export_tfjs.py.
 
-Two shapes (--arch), both four blocks of two 3x3 convolutions + batch-norm + ReLU, each block
+Three shapes (--arch), all four blocks of two 3x3 convolutions + batch-norm + ReLU, each block
 followed by 2x2 max-pooling, then a dense head:
 - "vgg" (shipped): plain convolutions, widths (16, 48, 96, 192): about 60 M multiply-adds per
   48x48 face, which tfjs-wasm (SIMD, one thread) runs in ~5 ms on a 2-core machine; twice the
@@ -9,6 +9,7 @@ followed by 2x2 max-pooling, then a dense head:
   style, batch-norm only after the mix, so it folds into the 1x1 and tfjs runs it as one
   SeparableConv2D layer) after a plain first convolution, widths (32, 128, 256, 512): about 46 M
   multiply-adds but much wider features, dense 128; measured about as fast as "vgg" in tfjs-wasm.
+- "slim": "vgg" with widths (16, 32, 64, 128): about 30 M multiply-adds, half the time.
 Batch-norm layers are folded at export, so the shipped model is plain conv/pool/dense.
 """
 import torch
@@ -18,6 +19,9 @@ ARCHS = {
     "vgg": {"widths": (16, 48, 96, 192), "separable": False, "hidden": 256},
     # hidden 128: the 3x3x512 flatten makes the dense layer the bulk of the weights (3 MB limit).
     "sep": {"widths": (32, 128, 256, 512), "separable": True, "hidden": 128},
+    # Half the multiply-adds of "vgg" (about 30 M): tfjs-wasm runs a face and its mirror image in
+    # about the time "vgg" takes for one view.
+    "slim": {"widths": (16, 32, 64, 128), "separable": False, "hidden": 256},
 }
 
 
@@ -64,6 +68,15 @@ class EmotionNet(nn.Module):
         x = x.permute(0, 2, 3, 1).reshape(x.shape[0], -1)
         x = torch.relu(self.bn_fc1(self.fc1(x)))
         return self.fc2(self.dropout(x))
+
+
+def arch_of_layers(conv_widths, separable):
+    """The arch whose shape these exported conv layers have (their output widths, in order)."""
+    for name, arch in ARCHS.items():
+        expected = [w for w in arch["widths"] for _ in range(2)]
+        if arch["separable"] == separable and list(conv_widths) == expected:
+            return name
+    raise ValueError(f"no arch in model.py has conv widths {list(conv_widths)} (separable: {separable})")
 
 
 def arch_of(checkpoint):

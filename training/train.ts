@@ -1,5 +1,5 @@
 /**
- * npm run train -- --data <dir> [--val <dir>] [--arch vgg|sep] [--epochs N] [--restart-epochs N,N] [--restart-lr X,X]
+ * npm run train -- --data <dir> [--val <dir>] [--arch vgg|sep|slim] [--epochs N] [--restart-epochs N,N] [--restart-lr X,X]
  *                  [--restart-augment S,S] [--distill-epochs N] [--distill-augment S] [--distill-lr X]
  *                  [--distill-alpha A] [--distill-temperature T] [--distill-throughout] [--teachers a.pt,model-dir] [--init c.pt]
  *                  [--out public/models/emotion] [--run training/runs/emotion] [--kept training/kept] [--max-train N] [--threads N]
