@@ -35,7 +35,7 @@ const { values } = parseArgs({
   options: {
     data: { type: 'string' },
     val: { type: 'string' },
-    // Net shape (training/model.py): vgg (shipped) or sep (depthwise-separable, wider).
+    // Net shape (training/model.py): vgg (shipped), sep (depthwise-separable, wider) or slim (half the cost).
     arch: { type: 'string', default: 'vgg' },
     epochs: { type: 'string', default: '80' },
     // The shipped model: 80 epochs of cosine schedule, then warm restarts (one per comma-separated
