@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import sharp from 'sharp';
 import type { Page } from 'puppeteer';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { composeScene } from '../../src/node/synthetic';
 import { EXTENSION_DIR, launchWithExtension, outsideRequests, waitFor, type ExtensionBrowser, waitForVideo } from '../helpers/browser';
 import { ferDir } from '../helpers/fer';
@@ -100,13 +100,22 @@ describe.skipIf(!testDir)('extension in Chromium: faults and fuzzed messages', (
       }));
     }
     expect(before).toBeTruthy();
-    // Fill chrome.storage.local (10 MB quota) from an extension page.
+    const removeFillers = () =>
+      realm(page).evaluate(async () => {
+        const local = (globalThis as any).chrome.storage.local;
+        const keys = Object.keys(await local.get(null)).filter((k) => k.startsWith('filler'));
+        await local.remove(keys);
+      });
+    // Whatever happens below, later tests get their storage back.
+    onTestFinished(() => removeFillers());
+    // Fill chrome.storage.local (10 MB quota) from an extension page, to the last few bytes: a
+    // kilobyte left free holds the next 10-30 s of history rows, longer than the popup is given.
     const filler = await ext.browser.newPage();
     await filler.goto(`chrome-extension://${ext.extensionId}/options.html`);
     const filled = await filler.evaluate(async () => {
       const local = (globalThis as any).chrome.storage.local;
       let size = 4_000_000;
-      for (let i = 0; size > 1000; i++) {
+      for (let i = 0; size >= 1; i++) {
         try {
           await local.set({ [`filler${i}`]: 'x'.repeat(size) });
         } catch {
@@ -116,6 +125,7 @@ describe.skipIf(!testDir)('extension in Chromium: faults and fuzzed messages', (
       return (await local.getBytesInUse(null)) as number;
     });
     expect(filled).toBeGreaterThan(9_000_000);
+    console.log(`storage filled: ${10_485_760 - filled} bytes of the 10 MB quota left`);
     const fullAt = Math.floor(Date.now() / 1000);
     await filler.close();
     const popup = await ext.openPopup(page);
@@ -127,11 +137,7 @@ describe.skipIf(!testDir)('extension in Chromium: faults and fuzzed messages', (
     await popup.close();
     expect(await faceCount(page)).toBeGreaterThan(0);
     // Make room: the seconds held by the content script since storage filled up get saved.
-    await realm(page).evaluate(async () => {
-      const local = (globalThis as any).chrome.storage.local;
-      const keys = Object.keys(await local.get(null)).filter((k) => k.startsWith('filler'));
-      await local.remove(keys);
-    });
+    await removeFillers();
     const after = await waitFor(async () => {
       const rows = await sessionRows(page);
       return rows.some((t) => t >= fullAt + 3) ? rows : null;
