@@ -101,20 +101,27 @@ export function createTabControl(browser: Browser, engine: EngineLink) {
   }
 
   /**
-   * What detection in this tab sees now, in the page's own words (null: detection is off): our
-   * content script answers while it lives and samples. The worker's list of enabled tabs only
-   * follows tab events, which do not tell an in-page navigation (history.pushState: detection goes
-   * on) from a new document (detection is gone) and differ between browsers; the page cannot be wrong.
+   * What detection in this tab sees now, in the page's own words: our content script answers
+   * while it lives and samples ('off': no content script, or it is not sampling). The worker's
+   * list of enabled tabs only follows tab events, which do not tell an in-page navigation
+   * (history.pushState: detection goes on) from a new document (detection is gone) and differ
+   * between browsers; the page cannot be wrong. A page too busy to answer in time (a starved
+   * machine) is 'silent': then the list is the best guess, never "off" by default, or a press
+   * meant to turn detection off would turn it on again.
    */
-  async function pageDetection(tabId: number): Promise<LiveSnapshot | null> {
+  async function pageDetection(tabId: number): Promise<{ state: 'running'; live: LiveSnapshot } | { state: 'off' | 'silent' }> {
     const answer = await Promise.race([
-      browser.tabs.sendMessage(tabId, { type: 'faceml/live' } satisfies LiveRequest).catch(() => null) as Promise<LiveSnapshot | null>,
-      new Promise<null>((r) => setTimeout(() => r(null), PAGE_ANSWER_MS)),
+      (browser.tabs.sendMessage(tabId, { type: 'faceml/live' } satisfies LiveRequest) as Promise<LiveSnapshot | undefined>).catch(() => null),
+      new Promise<'silent'>((r) => setTimeout(() => r('silent'), PAGE_ANSWER_MS)),
     ]);
-    return answer?.running === true ? answer : null;
+    if (answer === 'silent') return { state: 'silent' };
+    return answer?.running === true ? { state: 'running', live: answer } : { state: 'off' };
   }
 
-  const detectionRunning = async (tabId: number) => (await pageDetection(tabId)) !== null;
+  async function detectionRunning(tabId: number): Promise<boolean> {
+    const page = await pageDetection(tabId);
+    return page.state === 'silent' ? (await enabledTabs()).includes(tabId) : page.state === 'running';
+  }
 
   /** After a page load: a tab we thought on whose page no longer samples is off (badge, engine). */
   async function reconcile(tabId: number): Promise<void> {
@@ -281,10 +288,10 @@ export function createTabControl(browser: Browser, engine: EngineLink) {
       return true;
     }
     if (isTabStateRequest(message)) {
-      Promise.all([pageDetection(message.tabId), loadSettings(browser.storage.local), browser.tabs.get(message.tabId).catch(() => null)]).then(([live, settings, tab]) =>
+      Promise.all([pageDetection(message.tabId), loadSettings(browser.storage.local), browser.tabs.get(message.tabId).catch(() => null), enabledTabs()]).then(([page, settings, tab, tabs]) =>
         sendResponse({
-          enabled: live !== null,
-          live,
+          enabled: page.state === 'silent' ? tabs.includes(message.tabId) : page.state === 'running',
+          live: page.state === 'running' ? page.live : null,
           engine: engine.status(),
           allowed: siteAllowed(settings, tab?.url),
         } satisfies TabState),

@@ -169,6 +169,29 @@ describe.skipIf(!testDir)('extension in Chromium: faults and fuzzed messages', (
     expect(state?.rows).toBeGreaterThan(0);
   });
 
+  it('a press turns detection off even when the page is too busy to answer the worker in time', async () => {
+    const running = () => realm(page).evaluate(() => (globalThis as any).__faceml.live().running as boolean);
+    expect(await running()).toBe(true);
+    const worker = (await (await ext.browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().endsWith('/background.js'))).worker())!;
+    // The page's main thread, where the content script answers, is blocked for 6 s: the worker's
+    // question "is detection running here?" goes unanswered past its 2 s.
+    await page.evaluate(() => {
+      setTimeout(() => {
+        const end = Date.now() + 6000;
+        while (Date.now() < end);
+      }, 0);
+    });
+    await new Promise((r) => setTimeout(r, 300));
+    // The very function the toolbar button and the keyboard command call.
+    const enabled = await worker.evaluate(async (url: string) => {
+      const [tab] = await (globalThis as any).chrome.tabs.query({ url });
+      return (globalThis as any).faceml.toggle(tab.id) as Promise<boolean>;
+    }, page.url());
+    expect(enabled, 'the press turned detection off').toBe(false);
+    expect(await waitFor(async () => ((await running()) === false ? true : null), 15_000)).toBe(true);
+    expect(await faceCount(page)).toBe(0);
+  });
+
   it('made no request beyond 127.0.0.1 and the extension itself', () => {
     expect(outsideRequests(ext)).toEqual([]);
   });
