@@ -118,10 +118,14 @@ export function createTabControl(browser: Browser, engine: EngineLink) {
     return answer?.running === true ? { state: 'running', live: answer } : { state: 'off' };
   }
 
-  async function detectionRunning(tabId: number): Promise<boolean> {
-    const page = await pageDetection(tabId);
+  type PageDetection = Awaited<ReturnType<typeof pageDetection>>;
+
+  /** Whether detection is on: the page's word, or the worker's list when the page is silent. */
+  async function isOn(tabId: number, page: PageDetection): Promise<boolean> {
     return page.state === 'silent' ? (await enabledTabs()).includes(tabId) : page.state === 'running';
   }
+
+  const detectionRunning = async (tabId: number) => isOn(tabId, await pageDetection(tabId));
 
   /** After a page load: a tab we thought on whose page no longer samples is off (badge, engine). */
   async function reconcile(tabId: number): Promise<void> {
@@ -288,10 +292,11 @@ export function createTabControl(browser: Browser, engine: EngineLink) {
       return true;
     }
     if (isTabStateRequest(message)) {
-      Promise.all([pageDetection(message.tabId), loadSettings(browser.storage.local), browser.tabs.get(message.tabId).catch(() => null), enabledTabs()]).then(([page, settings, tab, tabs]) =>
+      const page = pageDetection(message.tabId);
+      Promise.all([page, page.then((p) => isOn(message.tabId, p)), loadSettings(browser.storage.local), browser.tabs.get(message.tabId).catch(() => null)]).then(([p, enabled, settings, tab]) =>
         sendResponse({
-          enabled: page.state === 'silent' ? tabs.includes(message.tabId) : page.state === 'running',
-          live: page.state === 'running' ? page.live : null,
+          enabled,
+          live: p.state === 'running' ? p.live : null,
           engine: engine.status(),
           allowed: siteAllowed(settings, tab?.url),
         } satisfies TabState),
