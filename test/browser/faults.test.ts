@@ -172,7 +172,7 @@ describe.skipIf(!testDir)('extension in Chromium: faults and fuzzed messages', (
   it('a press turns detection off even when the page is too busy to answer the worker in time', async () => {
     const running = () => realm(page).evaluate(() => (globalThis as any).__faceml.live().running as boolean);
     expect(await running()).toBe(true);
-    const worker = (await (await ext.browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().endsWith('/background.js'))).worker())!;
+    const worker = await ext.worker();
     // The page's main thread, where the content script answers, is blocked for 6 s: the worker's
     // question "is detection running here?" goes unanswered past its 2 s.
     await page.evaluate(() => {

@@ -40,8 +40,7 @@ describe.skipIf(!testDir)('extension in Chromium: "Analyze emotions in this imag
     await ext.clickAction(page);
     // The user opted in to thumbnails in history (off by default).
     await page.extensionRealms()[0].evaluate(() => (globalThis as any).chrome.storage.local.set({ 'faceml:settings': { saveThumbnails: true } }));
-    const swTarget = await ext.browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().endsWith('/background.js'));
-    const worker = (await swTarget.worker())!;
+    const worker = await ext.worker();
     // The very handler the context menu calls.
     const results = await worker.evaluate(
       async (pageUrl: string, urls: string[]) => {

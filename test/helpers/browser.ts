@@ -1,5 +1,5 @@
 import path from 'node:path';
-import puppeteer, { type Browser, type Page } from 'puppeteer';
+import puppeteer, { type Browser, type Page, type Target, type WebWorker } from 'puppeteer';
 import { PROJECT_ROOT } from '../../src/node/paths';
 
 export const EXTENSION_DIR = path.join(PROJECT_ROOT, '.output/chrome-mv3');
@@ -25,6 +25,11 @@ export interface ExtensionBrowser {
   openPopup: (page: Page) => Promise<Page>;
   /** What the content script's overlays show, per video. */
   overlays: (page: Page) => Promise<OverlaySnapshot[] | null>;
+  /**
+   * The extension's service worker, to call its test hooks (globalThis.faceml). Attaching keeps
+   * the worker alive from then on: tests of its restarts must not call this.
+   */
+  worker: () => Promise<WebWorker>;
   close: () => Promise<void>;
 }
 
@@ -44,7 +49,8 @@ export async function launchWithExtension(extraArgs: string[] = [], extensionDir
   });
   for (const p of await browser.pages()) await watch(p);
   // Do not attach to the service worker: an attached debugger keeps it alive.
-  await browser.waitForTarget((t) => t.type() === 'service_worker' && t.url().endsWith('/background.js'));
+  const isWorker = (t: Target) => t.type() === 'service_worker' && t.url().endsWith('/background.js');
+  await browser.waitForTarget(isWorker);
   const extension = [...(await browser.extensions()).values()][0];
   const extensionId = extension.id;
   const openPopup = async (page: Page): Promise<Page> => {
@@ -92,6 +98,7 @@ export async function launchWithExtension(extraArgs: string[] = [], extensionDir
       }
       return null;
     },
+    worker: async () => (await (await browser.waitForTarget(isWorker)).worker())!,
     close: () => browser.close(),
   };
 }
