@@ -66,9 +66,8 @@ function distillFlags(settings: Record<string, unknown> | undefined): string {
   const flag = (name: string, value: unknown, byDefault: number) =>
     value !== undefined && Number(value) !== byDefault ? ` --${name} ${value}` : '';
   const teachers = settings.teachers ? ` --teachers ${settings.teachers}` : '';
-  const init = settings.init ? ` --init ${settings.init}` : '';
   const mode = throughout ? ' --distill-throughout' : ` --distill-epochs ${settings.distill_epochs}${flag('distill-augment', settings.distill_augment, 1)}`;
-  return `${mode}${flag('distill-temperature', settings.distill_temperature, 2)}${flag('distill-alpha', settings.distill_alpha, 0.7)}${teachers}${init}`;
+  return `${mode}${flag('distill-temperature', settings.distill_temperature, 2)}${flag('distill-alpha', settings.distill_alpha, 0.7)}${teachers}`;
 }
 
 /** The soup stage's flags, when the run had one. */
@@ -87,11 +86,12 @@ function trainCommand(settings: Record<string, unknown> | undefined): string {
   // Always spelled out: train's default seed has changed before (2013, now 7).
   const seed = settings?.seed !== undefined ? ` --seed ${settings.seed}` : '';
   const arch = settings?.arch !== undefined && settings.arch !== 'vgg' ? ` --arch ${settings.arch}` : '';
-  return `npm run train -- --data <fer2013>/train${arch} --epochs ${settings?.epochs ?? '?'} --restart-epochs ${settings?.restart_epochs ?? 0} --restart-lr ${settings?.restart_lr ?? '?'} --restart-augment ${settings?.restart_augment ?? '?'}${seed}${distillFlags(settings)}${soupFlags(settings)}`;
+  const init = settings?.init ? ` --init ${settings.init}` : '';
+  return `npm run train -- --data <fer2013>/train${arch} --epochs ${settings?.epochs ?? '?'} --restart-epochs ${settings?.restart_epochs ?? 0} --restart-lr ${settings?.restart_lr ?? '?'} --restart-augment ${settings?.restart_augment ?? '?'}${seed}${init}${distillFlags(settings)}${soupFlags(settings)}`;
 }
 
-/** Where a distilled net comes from: its starting weights and its teachers, each with its own record. */
-function lineageText(lineage: Lineage | undefined): string {
+/** Where a pruned or distilled net comes from (`settings`: its own run's), each source with its own record. */
+function lineageText(lineage: Lineage | undefined, settings: Record<string, unknown> | undefined): string {
   if (!lineage?.teachers?.length && !lineage?.init?.length) return '';
   const describe = (entry: { source: string; training?: TrainingRecord }) => {
     const t = entry.training;
@@ -99,10 +99,19 @@ function lineageText(lineage: Lineage | undefined): string {
     const acc = t.validation_accuracy_pytorch_fp32 !== undefined ? `, ${pct(t.validation_accuracy_pytorch_fp32)} PublicTest in PyTorch` : '';
     return `- \`${entry.source}\`: best epoch ${t.best_epoch ?? '?'} of ${t.epochs ?? '?'}${acc}${t.train_seconds ? `, ${hours(t.train_seconds)} of training` : ''}; made by\n  \`${trainCommand(t.settings)}\``;
   };
-  const parts = ['', 'This net is distilled: it starts from the weights of'];
+  const initArch = lineage.init?.[0]?.training?.settings?.arch ?? 'vgg';
+  const parts = [''];
+  if (lineage.init?.length && initArch !== (settings?.arch ?? 'vgg')) {
+    parts.push('This net starts from the weights of a wider one, pruned to this shape (`training/prune.py`: in each layer the',
+      'channels the next layer relies on most, the next layer refitted by least squares to compute what it did):');
+  } else if (lineage.init?.length) {
+    parts.push('This net starts from the weights of');
+  }
   parts.push(...(lineage.init ?? []).map(describe));
-  parts.push('and learns from the averaged, mirror-averaged predictions of these teachers (an ensemble too slow to ship):');
-  parts.push(...(lineage.teachers ?? []).map(describe));
+  if (lineage.teachers?.length) {
+    parts.push(`${lineage.init?.length ? 'and it' : 'This net'} learns from the averaged, mirror-averaged predictions of these teachers (an ensemble too slow to ship):`);
+    parts.push(...lineage.teachers.map(describe));
+  }
   return parts.join('\n') + '\n';
 }
 
@@ -159,7 +168,7 @@ frames take one view each, alternating, and the tracker's score smoothing blends
 ## Training
 
     ${trainCommand(training.settings)}
-${lineageText(training.lineage)}
+${lineageText(training.lineage, training.settings)}
 PyTorch (Debian python3-torch), SGD with Nesterov momentum, cosine learning rate with warm-up, label
 smoothing, class weights (inverse frequency)^${training.settings?.class_weight_power ?? '?'}, EMA of weights,
 augmentation: flips, rotation, scaling, shifts, contrast/brightness jitter, random erasing; then

@@ -23,6 +23,7 @@ import torch.nn.functional as F
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from model import ARCHS, EmotionNet, arch_of  # noqa: E402
 from export_tfjs import export  # noqa: E402
+from prune import prune, restate_batchnorm  # noqa: E402
 
 
 def load_split(prefix):
@@ -159,6 +160,22 @@ def load_teachers(paths, labels, size):
     return nets
 
 
+def pruned_init(init, arch, xtr, xva, yva, labels, size):
+    """--init with a wider net than --arch: the wide net pruned to the arch (training/prune.py),
+    refitted and restated on 4000 fixed training images."""
+    src = EmotionNet(num_classes=len(labels), input_size=size, arch=arch_of(init))
+    src.load_state_dict(init["ema"])
+    narrower = all(w <= v for w, v in zip(ARCHS[arch]["widths"], ARCHS[arch_of(init)]["widths"]))
+    if not narrower or ARCHS[arch]["separable"] or ARCHS[arch_of(init)]["separable"]:
+        sys.exit(f"--init is a {arch_of(init)!r} net; it can start a run of that arch or be pruned to a narrower plain one, not {arch!r}")
+    t0 = time.time()
+    calib = xtr[torch.randperm(len(xtr), generator=torch.Generator().manual_seed(0))[:4000]]
+    net = restate_batchnorm(prune(src.eval(), arch, calib), calib)
+    print(f"--init is a {arch_of(init)!r} net ({evaluate(src, xva, yva)[0]:.4f} on validation): pruned to {arch!r} "
+          f"({evaluate(net, xva, yva)[0]:.4f}) in {time.time() - t0:.0f} s", flush=True)
+    return net
+
+
 def copy_state(net):
     return {k: v.detach().clone() for k, v in net.state_dict().items()}
 
@@ -282,7 +299,8 @@ def main():
                          "distill stage; default: the run's own weights at the start of the stage (born-again)")
     ap.add_argument("--init", default="",
                     help="checkpoint (a best.pt) the net starts from instead of random weights, e.g. to distil "
-                         "into a finished run with --epochs 0 --distill-epochs N")
+                         "into a finished run with --epochs 0 --distill-epochs N; a wider plain net than --arch "
+                         "is pruned to it first (training/prune.py)")
     ap.add_argument("--distill-throughout", action="store_true",
                     help="distil from the first epoch instead of in a last stage: the --teachers' flip-averaged "
                          "soft targets of the un-augmented training images are computed once (cached in the run "
@@ -331,11 +349,12 @@ def main():
 
     model = EmotionNet(num_classes=len(labels), input_size=meta_tr["size"], arch=args.arch).to(memory_format=torch.channels_last)
     ema = EmotionNet(num_classes=len(labels), input_size=meta_tr["size"], arch=args.arch).to(memory_format=torch.channels_last)
-    if args.init:
+    if args.init and not os.path.exists(os.path.join(args.run, "last.pt")):  # a resumed run has its own weights
         init = torch.load(args.init)
-        if arch_of(init) != args.arch:
-            sys.exit(f"--init {args.init} is a {arch_of(init)!r} net; this run is --arch {args.arch}")
-        model.load_state_dict(init["ema"])
+        if arch_of(init) == args.arch:
+            model.load_state_dict(init["ema"])
+        else:
+            model.load_state_dict(pruned_init(init, args.arch, xtr, xva, yva, labels, meta_tr["size"]).state_dict())
     ema.load_state_dict(model.state_dict())
     for p in ema.parameters():
         p.requires_grad_(False)

@@ -182,4 +182,34 @@ describe.skipIf(!trainDir || !testDir || !torchAvailable)('npm run train on a sm
     expect(wrongArch.status).not.toBe(0);
     expect(wrongArch.stderr).toMatch(/is a 'sep' run; pass --arch sep/);
   });
+  it('prunes a wider --init (vgg) to --arch slim before fine-tuning it, and tfjs computes what PyTorch did', async () => {
+    const tmp = await mkdtemp(path.join(os.tmpdir(), 'faceml-train-prune-'));
+    await ferSubset(trainDir!, 400, path.join(tmp, 'data/train'));
+    await ferSubset(testDir!, 140, path.join(tmp, 'data/test'));
+    const out = path.join(tmp, 'model');
+    const init = 'training/kept/emotion-seed7-model';
+    const trainOut = execFileSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--arch', 'slim', '--init', init,
+      '--epochs', '0', '--restart-epochs', '1', '--restart-lr', '0.002', '--soup-members', '0', '--out', out, '--run', path.join(tmp, 'run'), '--kept', path.join(tmp, 'kept')],
+    { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: 'pipe' });
+    expect(trainOut).toMatch(/--init is a 'vgg' net \([\d.]+ on validation\): pruned to 'slim' \([\d.]+\) in \d+ s/);
+    const metadata = JSON.parse(await readFile(path.join(out, 'metadata.json'), 'utf8'));
+    expect(metadata.training.settings.arch).toBe('slim');
+    expect(metadata.training.lineage.init[0].source).toBe(init);
+    const topology = JSON.parse(await readFile(path.join(out, 'model.json'), 'utf8')).modelTopology.config.layers;
+    expect(topology.filter((l: { class_name: string }) => l.class_name === 'Conv2D').map((l: { config: { filters: number } }) => l.config.filters))
+      .toEqual([16, 16, 32, 32, 64, 64, 128, 128]);
+    // One epoch on 400 faces teaches a fresh net next to nothing (about chance, 1 in 7 to 1 in 4);
+    // the pruned net keeps most of what the wide one knew.
+    const evalOut = execFileSync(TSX_BIN, ['src/cli/eval.ts', '--data', path.join(tmp, 'data/test'), '--model', out, '--json', '--views', 'asIs'], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    const report = JSON.parse(evalOut.trim().split('\n').at(-1)!);
+    console.log(`pruned vgg -> slim after one epoch on 400 faces: ${(report.accuracy * 100).toFixed(1)}% of 140 test faces`);
+    expect(report.accuracy).toBeGreaterThan(0.45);
+    expect(Math.abs(report.accuracy - metadata.training.validation_accuracy_pytorch_fp32)).toBeLessThanOrEqual(1 / 140 + 1e-4);
+
+    // A narrower net cannot grow into a wider one.
+    const wider = spawnSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--init', 'training/kept/emotion-slim7-model',
+      '--epochs', '1', '--restart-epochs', '0', '--soup-members', '0', '--out', path.join(tmp, 'model-wide'), '--run', path.join(tmp, 'run-wide')], { cwd: PROJECT_ROOT, encoding: 'utf8' });
+    expect(wider.status).not.toBe(0);
+    expect(wider.stderr).toMatch(/--init is a 'slim' net; it can start a run of that arch or be pruned to a narrower plain one, not 'vgg'/);
+  });
 });
