@@ -62,7 +62,8 @@ def least_squares(xtx, xty):
 
 def prune(src, arch, x, batch=200):
     """A net of `arch` made from the trained net `src` (eval mode); `x`: un-augmented training
-    images (n, 1, s, s) for importance, refitting and batch-norm statistics."""
+    images (n, 1, s, s) to rank channels and refit layers on. Batch-norm statistics stay the
+    source's (refitting keeps each layer's outputs close); restate_batchnorm then measures them."""
     src = src.eval()
     widths = ARCHS[arch]["widths"]
     dst = EmotionNet(num_classes=src.fc2.out_features, input_size=x.shape[-1], arch=arch).eval()
