@@ -36,12 +36,20 @@ def conv_units(net):
     return units
 
 
-def run_unit(unit, x):
-    x = F.relu(unit["bn"](unit["conv"](x)))
+def activation(unit, x):
+    return F.relu(unit["bn"](unit["conv"](x)))
+
+
+def pooled(unit, a):
+    """A unit's activation after its pooling (dropout is off in evaluation)."""
     for m in unit["after"]:
         if isinstance(m, nn.MaxPool2d):
-            x = m(x)
-    return x
+            a = m(a)
+    return a
+
+
+def run_unit(unit, x):
+    return pooled(unit, activation(unit, x))
 
 
 def head_input(x):
@@ -78,11 +86,9 @@ def prune(src, arch, x, batch=200):
         for i in range(0, len(x), batch):
             h = x[i:i + batch]
             for j, u in enumerate(su):
-                h = F.relu(u["bn"](u["conv"](h)))
-                mean_act[j] += h.double().sum((0, 2, 3))
-                for m in u["after"]:
-                    if isinstance(m, nn.MaxPool2d):
-                        h = m(h)
+                a = activation(u, h)
+                mean_act[j] += a.double().sum((0, 2, 3))
+                h = pooled(u, a)
     keep = []
     for j, u in enumerate(su):
         c = u["conv"].out_channels
