@@ -82,3 +82,7 @@ def arch_of_layers(conv_widths, separable):
 def arch_of(checkpoint):
     """The arch a checkpoint was trained with (checkpoints from before --arch are "vgg")."""
     return checkpoint.get("arch", "vgg")
+
+
+def batchnorm_layers(net):
+    return [m for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from torch import nn
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import ARCHS, EmotionNet  # noqa: E402
+from model import ARCHS, EmotionNet, batchnorm_layers  # noqa: E402
 
 
 def conv_units(net):
@@ -163,7 +163,7 @@ def restate_batchnorm(net, x, batch=256):
     about the same as evaluation mode, so fine-tuning starts from the pruned net instead of a
     perturbed one. (A net imported from TensorFlow.js has identity batch-norms holding the folded
     biases; without this its first training step would normalise everything anew.)"""
-    bns = [m for m in net.modules() if isinstance(m, nn.modules.batchnorm._BatchNorm)]
+    bns = batchnorm_layers(net)
     sums = {m: [0.0, 0.0, 0] for m in bns}
 
     def record(m, inputs, _out):

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from model import ARCHS, EmotionNet, arch_of  # noqa: E402
+from model import ARCHS, EmotionNet, arch_of, batchnorm_layers  # noqa: E402
 from export_tfjs import export  # noqa: E402
 from prune import prune, restate_batchnorm  # noqa: E402
 
@@ -163,15 +163,16 @@ def load_teachers(paths, labels, size):
 def pruned_init(init, arch, xtr, xva, yva, labels, size):
     """--init with a wider net than --arch: the wide net pruned to the arch (training/prune.py),
     refitted and restated on 4000 fixed training images."""
-    src = EmotionNet(num_classes=len(labels), input_size=size, arch=arch_of(init))
+    wide = arch_of(init)
+    narrower = all(w <= v for w, v in zip(ARCHS[arch]["widths"], ARCHS[wide]["widths"]))
+    if not narrower or ARCHS[arch]["separable"] or ARCHS[wide]["separable"]:
+        sys.exit(f"--init is a {wide!r} net; it can start a run of that arch or be pruned to a narrower plain one, not {arch!r}")
+    src = EmotionNet(num_classes=len(labels), input_size=size, arch=wide)
     src.load_state_dict(init["ema"])
-    narrower = all(w <= v for w, v in zip(ARCHS[arch]["widths"], ARCHS[arch_of(init)]["widths"]))
-    if not narrower or ARCHS[arch]["separable"] or ARCHS[arch_of(init)]["separable"]:
-        sys.exit(f"--init is a {arch_of(init)!r} net; it can start a run of that arch or be pruned to a narrower plain one, not {arch!r}")
     t0 = time.time()
     calib = xtr[torch.randperm(len(xtr), generator=torch.Generator().manual_seed(0))[:4000]]
     net = restate_batchnorm(prune(src.eval(), arch, calib), calib)
-    print(f"--init is a {arch_of(init)!r} net ({evaluate(src, xva, yva)[0]:.4f} on validation): pruned to {arch!r} "
+    print(f"--init is a {wide!r} net ({evaluate(src, xva, yva)[0]:.4f} on validation): pruned to {arch!r} "
           f"({evaluate(net, xva, yva)[0]:.4f}) in {time.time() - t0:.0f} s", flush=True)
     return net
 
@@ -184,10 +185,6 @@ def average_states(states):
     """The element-wise mean of state dicts (integer buffers such as batch counts: the first's)."""
     return {k: sum(s[k] for s in states) / len(states) if states[0][k].is_floating_point() else states[0][k]
             for k in states[0]}
-
-
-def batchnorm_layers(net):
-    return [m for m in net.modules() if isinstance(m, torch.nn.modules.batchnorm._BatchNorm)]
 
 
 def recalibrate_batchnorm(net, x, n=8192, batch=256, seed=0):
@@ -349,7 +346,8 @@ def main():
 
     model = EmotionNet(num_classes=len(labels), input_size=meta_tr["size"], arch=args.arch).to(memory_format=torch.channels_last)
     ema = EmotionNet(num_classes=len(labels), input_size=meta_tr["size"], arch=args.arch).to(memory_format=torch.channels_last)
-    if args.init and not os.path.exists(os.path.join(args.run, "last.pt")):  # a resumed run has its own weights
+    last_path, best_path = os.path.join(args.run, "last.pt"), os.path.join(args.run, "best.pt")
+    if args.init and not os.path.exists(last_path):  # a resumed run has its own weights
         init = torch.load(args.init)
         if arch_of(init) == args.arch:
             model.load_state_dict(init["ema"])
@@ -371,7 +369,6 @@ def main():
     soup_start = distill_start + args.distill_epochs
     all_epochs = soup_start + args.soup_members * args.soup_epochs
     warmup = steps_per_epoch * 2
-    last_path, best_path = os.path.join(args.run, "last.pt"), os.path.join(args.run, "best.pt")
     log_path = os.path.join(args.run, "log.jsonl")
     teacher_path = os.path.join(args.run, "teacher.pt")
     teacher_paths = [t for t in args.teachers.split(",") if t] or [teacher_path]

@@ -19,8 +19,9 @@
  *     weights. --init starts the net from a checkpoint, so a finished run can be distilled into
  *     with --epochs 0 --restart-epochs 0; an --init wider than --arch (vgg into slim) is pruned
  *     to it first (training/prune.py: the channels that matter most, refitted by least squares),
- *     so a short fine-tune (e.g. --epochs 0 --restart-epochs 30) makes a net at half the cost. --distill-throughout instead blends the teachers' soft
- *     targets (computed once, on the un-augmented images) into every epoch of the schedule;
+ *     so a short fine-tune (e.g. --epochs 0 --restart-epochs 30) makes a net at half the cost.
+ *     --distill-throughout instead blends the teachers' soft targets (computed once, on the
+ *     un-augmented images) into every epoch of the schedule;
  *     a last "soup" stage (--soup-members, on by default) fine-tunes the best epoch's weights
  *     several times and averages them: one net that takes part of an ensemble's gain;
  *  3. exports the best epoch (or the soup, when it scores higher) as a TensorFlow.js model with
