@@ -5,6 +5,7 @@ import { INPUT_SIZE } from '../src/core/preprocess';
 import type { EmotionPipeline } from '../src/core/pipeline';
 import type { DatasetItem } from '../src/node/dataset';
 import { composeScene } from '../src/node/synthetic';
+import { threadsText, wasmThreadsInUse } from '../src/core/tf-backend';
 import { percentile, round, table, timeRuns } from './stats';
 
 export interface CoreFigures {
@@ -56,7 +57,7 @@ export async function benchCore(pipeline: EmotionPipeline<FaceDetector>, faces: 
     }
   }
   const text = [
-    'Classifier (tfjs-wasm, SIMD, 1 thread)',
+    `Classifier (tfjs-wasm, SIMD, ${threadsText(wasmThreadsInUse())})`,
     table(['views', 'batch', 'ms/face median', 'ms/face p95'], classifier.map((c) => [c.views === 'both' ? 'face + mirror (stills)' : 'one (video frames)', c.batch, c.ms_per_face_median, c.ms_per_face_p95])),
     '',
     faces

@@ -18,6 +18,7 @@ import { listDataset } from '../src/node/dataset';
 import { DEFAULT_MODEL_DIR, PROJECT_ROOT } from '../src/node/paths';
 import { createNodePipeline } from '../src/node/pipeline';
 import { percentile, round, timeRuns } from '../bench/stats';
+import { threadsText, wasmThreadsInUse } from '../src/core/tf-backend';
 
 const { values } = parseArgs({ options: { data: { type: 'string', default: path.resolve(PROJECT_ROOT, '../shared/fer2013/test') }, model: { type: 'string', default: DEFAULT_MODEL_DIR } } });
 const modelDir = path.resolve(values.model!);
@@ -204,7 +205,7 @@ mini-Xception 66%, the best published single network about 73%.
 ## Size and speed
 
 - Files: ${sizes.map((s) => `${s.f} ${(s.bytes / 1024).toFixed(0)} KB`).join(', ')}; total ${(totalBytes / 1024 / 1024).toFixed(2)} MB.
-- Classifier on tfjs-wasm (SIMD, one thread) in Node, median of 200 runs: face and mirror image
+- Classifier on tfjs-wasm (SIMD, ${threadsText(wasmThreadsInUse())}) in Node on ${os.availableParallelism()} cores, median of 200 runs: face and mirror image
   (stills) ${speed.both[1]} ms per face at batch 1, ${speed.both[8]} ms per face at batch 8; one view (video
   frames) ${speed.asIs[1]} ms per face at batch 1, ${speed.asIs[8]} ms per face at batch 8.
 

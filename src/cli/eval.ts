@@ -8,6 +8,7 @@
 import { parseArgs } from 'node:util';
 import { DEFAULT_VIEWS, VIEWS, type FaceViews } from '../core/classifier';
 import { FaceMLError } from '../core/errors';
+import { threadsText, wasmThreadsInUse } from '../core/tf-backend';
 import { evaluateDataset, formatReport } from '../eval/evaluate';
 import { listDataset } from '../node/dataset';
 import { createNodePipeline } from '../node/pipeline';
@@ -60,6 +61,7 @@ async function main(): Promise<number> {
     console.log(JSON.stringify(report));
   } else {
     console.log(formatReport(report));
+    console.log(`classifier on tfjs-wasm, ${threadsText(wasmThreadsInUse())} (FACEML_WASM_THREADS sets it)`);
   }
   return 0;
 }

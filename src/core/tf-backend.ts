@@ -1,5 +1,5 @@
 import * as tf from '@tensorflow/tfjs';
-import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
+import { getThreadsCount, setThreadsCount, setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { FaceMLError } from './errors';
 import { withTimeout } from './timing';
 
@@ -8,18 +8,24 @@ export interface BackendOptions {
   wasmPath: string;
   /** Give up on a backend that does not come up in this long (tfjs can hang instead of failing). */
   timeoutMs?: number;
+  /**
+   * Threads for tfjs's multithreaded build (default 1: the single-threaded build). More than one
+   * only where the caller has made that build loadable (Node: src/node/wasm-threads.ts).
+   */
+  threads?: number;
 }
 
 let ready: Promise<string> | null = null;
 
 /**
- * Brings up tfjs on the wasm backend, once per process/page. Multithreading is turned off on
- * purpose: extension pages expose SharedArrayBuffer without cross-origin isolation, so tfjs would
- * pick the threaded build, whose blob: workers the MV3 CSP blocks, and setBackend would never settle.
+ * Brings up tfjs on the wasm backend, once per process/page. Multithreading is off unless asked
+ * for: extension pages expose SharedArrayBuffer without cross-origin isolation, so tfjs would pick
+ * the threaded build, whose blob: workers the MV3 CSP blocks, and setBackend would never settle.
  */
-export function initTensorflow({ wasmPath, timeoutMs = 20_000 }: BackendOptions): Promise<string> {
+export function initTensorflow({ wasmPath, timeoutMs = 20_000, threads = 1 }: BackendOptions): Promise<string> {
   ready ??= (async () => {
-    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', false);
+    tf.env().set('WASM_HAS_MULTITHREAD_SUPPORT', threads > 1);
+    if (threads > 1) setThreadsCount(threads);
     setWasmPaths(wasmPath);
     const ok = await withTimeout(tf.setBackend('wasm'), timeoutMs, () => new FaceMLError('MODEL_LOAD_FAILED', `tfjs wasm backend did not start within ${timeoutMs} ms`));
     if (!ok) throw new FaceMLError('MODEL_LOAD_FAILED', 'tfjs wasm backend failed to initialise');
@@ -31,5 +37,16 @@ export function initTensorflow({ wasmPath, timeoutMs = 20_000 }: BackendOptions)
   });
   return ready;
 }
+
+/** Threads the wasm backend computes on (1: the single-threaded build, or wasm not started). */
+export function wasmThreadsInUse(): number {
+  try {
+    return Math.max(1, getThreadsCount());
+  } catch {
+    return 1; // tfjs throws until the wasm backend has started
+  }
+}
+
+export const threadsText = (n: number): string => (n === 1 ? '1 thread' : `${n} threads`);
 
 export { tf };

@@ -7,10 +7,13 @@ import { initTensorflow } from '../core/tf-backend';
 import { modelFromDir } from './model-files';
 import { DEFAULT_CASCADE_FILE, DEFAULT_MODEL_DIR, WASM_DIR } from './paths';
 import { loadOpenCv } from './opencv';
+import { wasmThreadCount, withNodeWasmThreads } from './wasm-threads';
 
 export interface NodePipelineOptions {
   /** Folder with model.json + weights (default: the shipped model, or $MODEL_DIR). */
   modelDir?: string;
+  /** Threads for tfjs-wasm (default: $FACEML_WASM_THREADS, else one per core, at most 8). */
+  threads?: number;
   cascadeFile?: string;
 }
 
@@ -19,7 +22,7 @@ export async function createNodePipeline(options: NodePipelineOptions = {}): Pro
   const modelDir = options.modelDir ?? process.env.MODEL_DIR ?? DEFAULT_MODEL_DIR;
   const cascadeFile = options.cascadeFile ?? DEFAULT_CASCADE_FILE;
   const [, { cv }, cascadeXml, model] = await Promise.all([
-    initTensorflow({ wasmPath: WASM_DIR }),
+    withNodeWasmThreads(options.threads ?? wasmThreadCount(), (threads) => initTensorflow({ wasmPath: WASM_DIR, threads })),
     loadOpenCv(),
     readFile(cascadeFile).catch((cause) => {
       throw new FaceMLError('DETECTOR_LOAD_FAILED', `cannot read face cascade ${cascadeFile}`, { cause });

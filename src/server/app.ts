@@ -5,7 +5,7 @@ import { bytesFromDataUrl } from '../core/data-url';
 import { FaceMLError, type FaceMLErrorCode } from '../core/errors';
 import { DEFAULT_MAX_PIXELS } from '../core/image';
 import type { EmotionPipeline } from '../core/pipeline';
-import { tf } from '../core/tf-backend';
+import { tf, threadsText, wasmThreadsInUse } from '../core/tf-backend';
 import { decodeImage } from '../node/decode';
 import { apiPrediction } from './format';
 import { StreamRegistry } from './streams';
@@ -39,7 +39,8 @@ const imageSchema = { type: 'string', minLength: 1 } as const;
 
 /**
  * The REST API of the original Flask backend, on the shared pipeline. Requests are queued to
- * the single model instance (one at a time: the work is CPU-bound and tfjs-wasm single-threaded).
+ * the single model instance (one at a time: the work is CPU-bound, and tfjs-wasm already spreads one
+ * inference over the cores when it runs threaded).
  */
 export async function buildServer(options: ServerOptions): Promise<{ app: FastifyInstance; loaded: Promise<void> }> {
   const bodyLimit = options.bodyLimit ?? 10 * 1024 * 1024;
@@ -54,7 +55,7 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
   const loaded = options.loadPipeline().then(
     (pipeline) => {
       state = { status: 'ok', pipeline };
-      log(`faceml: model and face detector loaded in ${Date.now() - started} ms (backend ${tf.getBackend()})`);
+      log(`faceml: model and face detector loaded in ${Date.now() - started} ms (backend ${tf.getBackend()}, ${threadsText(wasmThreadsInUse())})`);
     },
     (err) => {
       const error = err instanceof FaceMLError ? err : new FaceMLError('MODEL_LOAD_FAILED', String(err?.message ?? err));
