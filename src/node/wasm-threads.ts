@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { tf } from '../core/tf-backend';
 
 /**
  * Lets tfjs-backend-wasm run its multithreaded build (XNNPACK on a pthread pool) in Node, which
@@ -63,6 +64,16 @@ function writeNodeWorkerScript(): { file: string; dispose(): void } | null {
 }
 
 /**
+ * Emscripten refs each worker that runs a pthread, and XNNPACK's pool threads run (wait for work)
+ * for the life of the module, so a script that ends without process.exit() would never end.
+ * The pool holds no state worth waiting for: unref its workers like Emscripten does idle ones.
+ */
+function letProcessExitWithPool(): void {
+  const wasm = (tf.backend() as unknown as { wasm?: { PThread?: { runningWorkers?: { unref(): void }[] } } }).wasm;
+  for (const worker of wasm?.PThread?.runningWorkers ?? []) worker.unref();
+}
+
+/**
  * Runs `start` (which must bring up the tfjs wasm backend with `threads`) with the bridges above in
  * place. Falls back to `start(1)` when threads are not asked for or this tfjs build is unknown.
  */
@@ -78,7 +89,9 @@ export async function withNodeWasmThreads<T>(threads: number, start: (threads: n
   URL.createObjectURL = (blob: Blob) => (blob.type === 'application/javascript' ? worker.file : createObjectURL(blob));
   os.cpus = () => [...cpus(), ...cpus()];
   try {
-    return await start(threads);
+    const started = await start(threads);
+    letProcessExitWithPool();
+    return started;
   } finally {
     URL.createObjectURL = createObjectURL;
     os.cpus = cpus;

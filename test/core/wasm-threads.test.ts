@@ -32,6 +32,15 @@ describe('tfjs-wasm threads in Node', () => {
     expect(scores.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
   });
 
+  it('a script that builds the pipeline and returns ends by itself (the pool does not hold it)', () => {
+    const r = spawnSync(TSX_BIN, ['test/helpers/classify-and-return.ts'], { cwd: PROJECT_ROOT, encoding: 'utf8', timeout: 60_000 });
+    expect(r.signal, 'still running after 60 s: killed').toBeNull();
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout.trim().split('\n').at(-1)!);
+    expect(out.threads).toBe(Math.min(os.availableParallelism(), 8));
+    expect(out.sum).toBeCloseTo(1, 4);
+  });
+
   it.skipIf(!testDir)('the threaded and single-threaded builds give the same results on 140 FER-2013 faces', () => {
     const one = evalCli('1');
     const all = evalCli(undefined);
