@@ -79,7 +79,13 @@ function letProcessExitWithPool(): void {
  */
 export async function withNodeWasmThreads<T>(threads: number, start: (threads: number) => Promise<T>): Promise<T> {
   if (threads <= 1) return start(1);
-  const worker = writeNodeWorkerScript();
+  let worker: ReturnType<typeof writeNodeWorkerScript>;
+  try {
+    worker = writeNodeWorkerScript();
+  } catch (err) {
+    console.warn(`FaceML: cannot write tfjs's worker script (${(err as Error).message}); running on one thread`);
+    return start(1);
+  }
   if (!worker) {
     console.warn('FaceML: this tfjs-backend-wasm build has an unknown worker script; running on one thread');
     return start(1);
