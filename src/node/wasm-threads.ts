@@ -64,13 +64,19 @@ function writeNodeWorkerScript(): { file: string; dispose(): void } | null {
 }
 
 /**
- * Emscripten refs each worker that runs a pthread, and XNNPACK's pool threads run (wait for work)
- * for the life of the module, so a script that ends without process.exit() would never end.
- * The pool holds no state worth waiting for: unref its workers like Emscripten does idle ones.
+ * After start-up, what the pool should not keep doing:
+ * - tfjs's build preloads 8 workers whatever the thread count, each a V8 isolate with its own copy
+ *   of the module's JS (the server's memory grew by 140 MB): the ones no thread took are ended.
+ *   Threads are only ever created by pthreadpool_create during start-up, so none is needed later.
+ * - Emscripten refs each worker that runs a pthread, and XNNPACK's threads wait for work for the
+ *   module's life, so a script that ends without process.exit() would never end: those are
+ *   unref'd, as Emscripten does with idle ones; they hold no state worth waiting for.
  */
-function letProcessExitWithPool(): void {
-  const wasm = (tf.backend() as unknown as { wasm?: { PThread?: { runningWorkers?: { unref(): void }[] } } }).wasm;
-  for (const worker of wasm?.PThread?.runningWorkers ?? []) worker.unref();
+function trimPool(): void {
+  type NodeWorker = { unref(): void; terminate(): unknown };
+  const pthreads = (tf.backend() as unknown as { wasm?: { PThread?: { runningWorkers?: NodeWorker[]; unusedWorkers?: NodeWorker[] } } }).wasm?.PThread;
+  for (const worker of pthreads?.unusedWorkers?.splice(0) ?? []) void worker.terminate();
+  for (const worker of pthreads?.runningWorkers ?? []) worker.unref();
 }
 
 /**
@@ -96,7 +102,7 @@ export async function withNodeWasmThreads<T>(threads: number, start: (threads: n
   os.cpus = () => [...cpus(), ...cpus()];
   try {
     const started = await start(threads);
-    letProcessExitWithPool();
+    trimPool();
     return started;
   } finally {
     URL.createObjectURL = createObjectURL;

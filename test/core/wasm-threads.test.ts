@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import os from 'node:os';
 import { describe, expect, it } from 'vitest';
-import { wasmThreadsInUse } from '../../src/core/tf-backend';
+import { tf, wasmThreadsInUse } from '../../src/core/tf-backend';
 import { PROJECT_ROOT, TSX_BIN } from '../../src/node/paths';
 import { createNodePipeline } from '../../src/node/pipeline';
 import { wasmThreadCount } from '../../src/node/wasm-threads';
@@ -27,6 +27,9 @@ describe('tfjs-wasm threads in Node', () => {
     const pipeline = await createNodePipeline();
     console.log(`tfjs-wasm threads in use: ${wasmThreadsInUse()} on ${os.availableParallelism()} cores`);
     expect(wasmThreadsInUse()).toBe(Math.min(os.availableParallelism(), 8));
+    // Only the workers that run the pool's threads are kept (tfjs preloads 8, ~18 MB each).
+    const pthreads = (tf.backend() as unknown as { wasm: { PThread?: { runningWorkers: unknown[]; unusedWorkers: unknown[] } } }).wasm.PThread;
+    if (wasmThreadsInUse() > 1) expect([pthreads?.runningWorkers.length, pthreads?.unusedWorkers.length]).toEqual([wasmThreadsInUse() - 1, 0]);
     // And it still classifies: a mid-grey face gives seven scores summing to 1.
     const [scores] = await pipeline.classifier.classify(new Float32Array(48 * 48).fill(0.5), 1);
     expect(scores.reduce((a, b) => a + b, 0)).toBeCloseTo(1, 4);
