@@ -62,7 +62,7 @@ export class EmotionClassifier {
     const faces = inputs.subarray(0, count * plane);
     // The mirror images are made here rather than by tfjs ops (reverse, concat, split, average):
     // each op costs a dispatch, which on the threaded backend is a pool wake-up.
-    const batch = views === 'asIs' ? faces : views === 'mirrored' ? mirrorFaces(faces, count) : concatFloats(faces, mirrorFaces(faces, count));
+    const batch = views === 'asIs' ? faces : withMirrorImages(faces, count, views === 'both');
     const rows = views === 'both' ? 2 * count : count;
     const output = tf.tidy(() => this.model.predict(tf.tensor4d(batch, [rows, INPUT_SIZE, INPUT_SIZE, 1])) as tf.Tensor);
     let values: Float32Array;
@@ -84,20 +84,15 @@ export class EmotionClassifier {
   }
 }
 
-/** Each INPUT_SIZE x INPUT_SIZE face of `faces` mirrored left-right. */
-function mirrorFaces(faces: Float32Array, count: number): Float32Array {
-  const out = new Float32Array(count * INPUT_SIZE * INPUT_SIZE);
+/** The INPUT_SIZE x INPUT_SIZE faces mirrored left-right, after the faces themselves if `keepFaces`. */
+function withMirrorImages(faces: Float32Array, count: number, keepFaces: boolean): Float32Array {
+  const offset = keepFaces ? faces.length : 0;
+  const out = new Float32Array(offset + faces.length);
+  if (keepFaces) out.set(faces);
   for (let row = 0; row < count * INPUT_SIZE; row++) {
     const start = row * INPUT_SIZE;
-    for (let x = 0; x < INPUT_SIZE; x++) out[start + x] = faces[start + INPUT_SIZE - 1 - x];
+    for (let x = 0; x < INPUT_SIZE; x++) out[offset + start + x] = faces[start + INPUT_SIZE - 1 - x];
   }
-  return out;
-}
-
-function concatFloats(a: Float32Array, b: Float32Array): Float32Array {
-  const out = new Float32Array(a.length + b.length);
-  out.set(a);
-  out.set(b, a.length);
   return out;
 }
 
