@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
+import { FaceMLError } from '../core/errors';
 import { tf } from '../core/tf-backend';
 
 /**
@@ -37,7 +38,7 @@ export function wasmThreadCount(env: NodeJS.ProcessEnv = process.env): number {
   const asked = env.FACEML_WASM_THREADS;
   if (asked !== undefined && asked !== '') {
     const n = Number(asked);
-    if (!Number.isInteger(n) || n < 1) throw new Error(`FACEML_WASM_THREADS must be a whole number >= 1, got ${JSON.stringify(asked)}`);
+    if (!Number.isInteger(n) || n < 1) throw new FaceMLError('INVALID_ARGUMENT', `FACEML_WASM_THREADS must be a whole number >= 1, got ${JSON.stringify(asked)}`);
     return Math.min(n, MAX_THREADS);
   }
   return Math.min(os.availableParallelism(), MAX_THREADS);
