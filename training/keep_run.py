@@ -4,7 +4,7 @@ Run folders (training/runs/*) are not in git: a fresh checkout or a new machine 
 with them any run that takes longer than one sitting. This writes the run's last.pt (weights, EMA
 weights, optimiser momentum, epoch, best-so-far) and best.pt with floating-point tensors as float16
 (half the size; on resume they load back into float32, a rounding far below what one SGD step
-changes) plus its log, into a folder meant to be committed (default training/kept/<run name>).
+changes) plus its log, into a folder (default training/kept/<run name>, ignored by git: model files stay out of the repo).
 `npm run train` with the same --run resumes from there when the run folder has no checkpoint.
 
 usage: python3 training/keep_run.py <run dir> [<kept dir>]

@@ -12,7 +12,7 @@
  *  2. trains with PyTorch (training/train.py; Debian: apt-get install -y python3-torch
  *     python3-numpy), checkpointing every epoch in --run: rerun the same command to resume. Run
  *     folders are not in git; `python3 training/keep_run.py <run>` packs one into --kept
- *     (default training/kept/<run name>, committed), and a run folder without a checkpoint
+ *     (default training/kept/<run name>, ignored by git: a local copy, never committed), and a run folder without a checkpoint
  *     resumes from there, so a run can span sittings and machines;
  *     an optional last stage (--distill-epochs) distils teachers' flip-averaged predictions into
  *     the net: other runs' checkpoints (--teachers, an ensemble) or by default the run's own
@@ -44,18 +44,18 @@ const { values } = parseArgs({
     // The shipped model: 80 epochs of cosine schedule, then warm restarts (one per comma-separated
     // entry) with lighter augmentation: the net underfits at full augmentation strength. The
     // longer schedule beat 50 + 15 + 20 epochs with the same seed: best epoch 68.43% vs 68.10%,
-    // soup 68.93% vs 68.57% (tfjs). (Earlier shipped models: training/kept/emotion-seed7-soup-model,
-    // --epochs 50 --restart-epochs 15,20; training/kept/emotion-v1, --epochs 60
+    // soup 68.93% vs 68.57% (tfjs). (Earlier shipped models, docs/experiments.md: emotion-seed7-soup,
+    // --epochs 50 --restart-epochs 15,20; emotion-v1, --epochs 60
     // --restart-epochs 20,30 --seed 2013 without the soup.)
     'restart-epochs': { type: 'string', default: '25,35' },
     'restart-lr': { type: 'string', default: '0.01,0.008' },
     'restart-augment': { type: 'string', default: '0.5,0.3' },
     // Off by default: it has not helped yet. Distilling a run into itself (flip-averaged, 20
     // epochs) reached 67.7% PublicTest, below its own best epoch (67.96%); distilling the
-    // two-run ensemble of training/kept (69.8% with flips) into one of its members for 16 epochs
+    // two-run ensemble of docs/experiments.md (69.8% with flips) into one of its members for 16 epochs
     // (--distill-augment 0.4) reached only 66.5%, below either member (68.0%, 68.1%); distilling
     // it through a whole fresh run (--distill-throughout --distill-temperature 3 --seed 9, the
-    // shipped recipe) reached 67.7% (training/kept/emotion-kd9-model), no better than plain runs.
+    // shipped recipe) reached 67.7% (emotion-kd9, docs/experiments.md), no better than plain runs.
     'distill-epochs': { type: 'string', default: '0' },
     // Augmentation strength in the distill stage (teacher and student see the same batch).
     'distill-augment': { type: 'string', default: '1.0' },

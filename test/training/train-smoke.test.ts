@@ -138,13 +138,13 @@ describe.skipIf(!trainDir || !testDir || !torchAvailable)('npm run train on a sm
     expect(JSON.parse(await readFile(path.join(out, 'metadata.json'), 'utf8')).training.settings.soup_sam).toBe(0.05);
   });
 
-  it('trains the depthwise-separable net (--arch sep) distilled throughout from a kept model folder, and tfjs computes what PyTorch did', async () => {
+  it('trains the depthwise-separable net (--arch sep) distilled throughout from the shipped model folder, and tfjs computes what PyTorch did', async () => {
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'faceml-train-sep-'));
     await ferSubset(trainDir!, 400, path.join(tmp, 'data/train'));
     await ferSubset(testDir!, 140, path.join(tmp, 'data/test'));
     const out = path.join(tmp, 'model');
     const run = path.join(tmp, 'run');
-    const teacher = 'training/kept/emotion-seed7-model';
+    const teacher = 'public/models/emotion';
     const train = () =>
       execFileSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--arch', 'sep', '--epochs', '2', '--restart-epochs', '0', '--soup-members', '0',
         '--teachers', teacher, '--distill-throughout', '--distill-temperature', '3', '--out', out, '--run', run, '--kept', path.join(tmp, 'kept')],
@@ -187,7 +187,7 @@ describe.skipIf(!trainDir || !testDir || !torchAvailable)('npm run train on a sm
     await ferSubset(trainDir!, 400, path.join(tmp, 'data/train'));
     await ferSubset(testDir!, 140, path.join(tmp, 'data/test'));
     const out = path.join(tmp, 'model');
-    const init = 'training/kept/emotion-seed7-model';
+    const init = 'public/models/emotion';
     const trainOut = execFileSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--arch', 'slim', '--init', init,
       '--epochs', '0', '--restart-epochs', '1', '--restart-lr', '0.002', '--soup-members', '0', '--out', out, '--run', path.join(tmp, 'run'), '--kept', path.join(tmp, 'kept')],
     { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: 'pipe' });
@@ -207,7 +207,7 @@ describe.skipIf(!trainDir || !testDir || !torchAvailable)('npm run train on a sm
     expect(Math.abs(report.accuracy - metadata.training.validation_accuracy_pytorch_fp32)).toBeLessThanOrEqual(1 / 140 + 1e-4);
 
     // A narrower net cannot grow into a wider one.
-    const wider = spawnSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--init', 'training/kept/emotion-slim7-model',
+    const wider = spawnSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--init', out,
       '--epochs', '1', '--restart-epochs', '0', '--soup-members', '0', '--out', path.join(tmp, 'model-wide'), '--run', path.join(tmp, 'run-wide')], { cwd: PROJECT_ROOT, encoding: 'utf8' });
     expect(wider.status).not.toBe(0);
     expect(wider.stderr).toMatch(/--init is a 'slim' net; it can start a run of that arch or be pruned to a narrower plain one, not 'vgg'/);
