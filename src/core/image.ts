@@ -75,3 +75,18 @@ export function cropRgba(image: RgbaImage, region: Box): RgbaImage {
   }
   return { width: box.width, height: box.height, data: out };
 }
+
+/**
+ * Box geometry, in one place for every caller (engine, background, content script, overlays):
+ * boxes move between frame pixels, video pixels, screenshot (device) pixels and CSS pixels only
+ * through these.
+ */
+/** A box multiplied by `sx` (and `sy`, default the same): a change of pixel unit. */
+export function scaleBox(box: Box, sx: number, sy = sx): Box {
+  return { x: box.x * sx, y: box.y * sy, width: box.width * sx, height: box.height * sy };
+}
+
+/** A box moved by (dx, dy): a change of origin. */
+export function translateBox(box: Box, dx: number, dy: number): Box {
+  return { x: box.x + dx, y: box.y + dy, width: box.width, height: box.height };
+}

@@ -83,6 +83,12 @@ export class EmotionPipeline<D extends FaceFinder = FaceFinder> {
     };
   }
 
+  /** Runs only the detector: face boxes in image pixels (video mode refreshes its boxes with it). */
+  async detectFaces(image: RgbaImage | GrayImage, options?: Partial<DetectorOptions>): Promise<Box[]> {
+    assertUsableSize(image.width, image.height);
+    return this.detector.detect(isGray(image) ? image : toGray(image), options);
+  }
+
   /** Classifies detector-style face boxes of a gray image (re-framed per spec.faceCrop). */
   classifyBoxes(gray: GrayImage, boxes: Box[], views?: FaceViews): Promise<FaceResult[]> {
     return this.classifyRegions(gray, boxes, boxes.map((box) => faceRegionForBox(box)), views);

@@ -4,7 +4,7 @@ import type { FaceViews } from '../core/classifier';
 import { FaceMLError } from '../core/errors';
 import { LABELS, type Emotion } from '../core/labels';
 import type { EmotionPipeline, FaceResult } from '../core/pipeline';
-import { FaceTracker } from '../core/tracking';
+import { EmotionStream } from '../core/stream';
 import type { DatasetItem } from '../node/dataset';
 import { decodeImage } from '../node/decode';
 
@@ -28,7 +28,7 @@ export interface EvalOptions {
   views?: FaceViews;
   /**
    * Classify each image as a still video of this many frames, the way the extension classifies
-   * a video: a FaceTracker with its default smoothing picks each frame's views (alternating) and
+   * a video: an EmotionStream with its default smoothing picks each frame's views (alternating) and
    * its smoothed label is the answer. Unset: one still-image analysis per image.
    */
   videoFrames?: number;
@@ -74,16 +74,16 @@ export async function evaluateDataset(pipeline: EmotionPipeline, items: DatasetI
       const code = err instanceof FaceMLError ? err.code : 'INVALID_IMAGE';
       throw new FaceMLError(code, `unreadable image ${item.file}: ${(err as Error).message}`, { cause: err });
     }
-    // A still image is one frame without a tracker.
-    const tracker = options.videoFrames ? new FaceTracker() : null;
+    // A still image is one analysis; a still video is that many frames of one stream.
+    const stream = options.videoFrames ? new EmotionStream(pipeline, { wholeFrameIsFace: !options.detect }) : null;
     let face: FaceResult | undefined;
     for (let frame = 0; frame < (options.videoFrames ?? 1); frame++) {
-      const views = tracker ? tracker.nextViews() : options.views;
-      const result = await pipeline.analyze(image, { imageIsFaceCrop: !options.detect, views });
-      [face] = tracker ? tracker.update(result.faces) : result.faces;
+      const result = stream ? await stream.analyze(image, frame) : await pipeline.analyze(image, { imageIsFaceCrop: !options.detect, views: options.views });
+      [face] = result.faces;
       faces += result.faces.length;
       classifyMs += result.timing.classify;
     }
+    stream?.dispose();
     if (face) found++;
     // A missed face counts as a wrong answer: predicted index -1 is kept out of the matrix.
     const predicted = face ? LABELS.indexOf(face.emotion) : -1;

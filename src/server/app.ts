@@ -115,10 +115,9 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
     const bytes = bytesFromDataUrl(image);
     const body = await queue.add(async () => {
       const decoded = await decodeImage(bytes, maxPixels);
-      const tracker = stream === undefined ? null : streams.trackerFor(stream);
-      const result = await pipeline.analyze(decoded, tracker ? { views: tracker.nextViews() } : {});
-      const faces = tracker ? tracker.update(result.faces) : result.faces;
-      return apiPrediction(result, faces, performance.now() - t0);
+      // A stream's frames are video: its EmotionStream tracks, smooths and alternates the views.
+      const result = stream === undefined ? await pipeline.analyze(decoded) : await streams.streamFor(stream, pipeline).analyze(decoded);
+      return apiPrediction(result, result.faces, performance.now() - t0);
     });
     return stream === undefined ? body : { ...body, stream_id: stream };
   };
