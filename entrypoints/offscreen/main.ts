@@ -1,4 +1,7 @@
 import { browser } from 'wxt/browser';
-import { startEngine } from '../../src/extension/engine';
+import { tf } from '../../src/core/tf-backend';
+import { startOffscreenEngine } from '../../src/extension/engine/engine';
+import { exposeTestHooks } from '../../src/extension/test-hooks';
 
-startEngine(browser);
+const engine = startOffscreenEngine(browser);
+exposeTestHooks({ __facemlEngine: { memory: () => tf.memory(), trackers: () => engine.streams() } });

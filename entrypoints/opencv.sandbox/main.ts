@@ -1,7 +1,7 @@
 import { FaceDetector } from '../../src/core/detector';
 import { FaceMLError } from '../../src/core/errors';
 import type { OpenCv } from '../../src/core/opencv-types';
-import type { SandboxRequest, SandboxResponse } from '../../src/extension/messages';
+import type { SandboxRequest, SandboxResponse } from '../../src/extension/protocol';
 
 /**
  * Runs the Haar detector for the offscreen document, which embeds this page in an iframe and

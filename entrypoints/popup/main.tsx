@@ -1,7 +1,7 @@
 import { render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
-import type { LiveSnapshot } from '../../src/extension/messages';
+import type { LiveSnapshot } from '../../src/extension/protocol';
 import { followSettings } from '../../src/extension/settings-client';
 import { NOTICE_KEY } from '../../src/storage/settings';
 import { extensionApi } from '../../src/ui/extension-api';
@@ -63,8 +63,8 @@ function App() {
         if (!tab) return;
         setBusy(true);
         setError(null);
-        const answer = await api.toggle(tab.id).catch((err: Error) => ({ ok: false, error: err.message }));
-        if (!answer.ok) setError(`Could not switch detection: ${answer.error}`);
+        const answer = await api.toggle(tab.id);
+        if (!answer.ok) setError(`Could not switch detection: ${answer.error.message}`);
         await refresh(tab.id);
         setBusy(false);
       }}

@@ -2,16 +2,17 @@ import { render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import 'uplot/dist/uPlot.min.css';
-import type { LiveSnapshot } from '../../src/extension/messages';
+import type { LiveSnapshot } from '../../src/extension/protocol';
 import { followSettings } from '../../src/extension/settings-client';
 import type { ImageRecord, SessionInfo } from '../../src/storage/schema';
+import { exposeTestHooks } from '../../src/extension/test-hooks';
 import { extensionApi } from '../../src/ui/extension-api';
 import { SidePanel } from '../../src/ui/SidePanel';
 import { tabStatus, type EngineStatus } from '../../src/ui/status';
 import '../../src/ui/theme.css';
 
 const api = extensionApi(browser);
-(globalThis as Record<string, unknown>).__facemlPanel = api; // tests reach the same functions the buttons use
+exposeTestHooks({ __facemlPanel: api }); // tests reach the same functions the buttons use
 
 function App() {
   const [live, setLive] = useState<LiveSnapshot | null>(null);

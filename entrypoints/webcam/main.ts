@@ -1,6 +1,8 @@
 import { browser } from 'wxt/browser';
+import { VideoSampler } from '../../src/extension/content/video-sampler';
+import { send } from '../../src/extension/messaging';
 import { followSettings } from '../../src/extension/settings-client';
-import { VideoSampler } from '../../src/extension/video-sampler';
+import { exposeTestHooks } from '../../src/extension/test-hooks';
 
 /**
  * The user's own webcam. An offscreen document cannot show a permission prompt, so this page
@@ -10,7 +12,7 @@ import { VideoSampler } from '../../src/extension/video-sampler';
 const status = document.getElementById('status')!;
 const video = document.getElementById('camera') as HTMLVideoElement;
 const sampler = new VideoSampler(browser);
-(globalThis as { __facemlWebcam?: VideoSampler }).__facemlWebcam = sampler;
+exposeTestHooks({ __facemlWebcam: sampler });
 followSettings(browser, (settings) => sampler.applySettings(settings));
 let stream: MediaStream | null = null;
 
@@ -21,8 +23,8 @@ function say(text: string, error = false): void {
 
 async function start(): Promise<void> {
   try {
-    const engine = await browser.runtime.sendMessage({ type: 'faceml/ensure-engine' });
-    if (engine && !engine.ok) throw new Error(engine.error ?? 'the detection engine could not start');
+    const engine = await send(browser, 'ensureEngine', {});
+    if (!engine.ok) throw new Error(`the detection engine could not start: ${engine.error.message}`);
     stream = await navigator.mediaDevices.getUserMedia({ video: { width: 640, height: 480 }, audio: false });
   } catch (err) {
     const name = (err as DOMException).name;

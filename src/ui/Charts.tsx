@@ -1,7 +1,7 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import { LABELS, type Emotion } from '../core/labels';
-import { EMOTION_COLOR, percent } from './emotion-style';
+import { EMOTION_COLOR, percent } from '../extension/emotion-style';
 import type { Timeline } from './history-view';
 
 /** Whether this document can draw on a canvas (component tests run without one). */

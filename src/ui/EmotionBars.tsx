@@ -1,5 +1,5 @@
 import { LABELS, type EmotionScores } from '../core/labels';
-import { EMOTION_COLOR, percent } from './emotion-style';
+import { EMOTION_COLOR, percent } from '../extension/emotion-style';
 
 /** The seven scores of one face as labelled bars (text always next to colour). */
 export function EmotionBars({ scores, label }: { scores: EmotionScores; label: string }) {

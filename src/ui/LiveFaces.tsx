@@ -1,6 +1,6 @@
-import type { LiveFace } from '../extension/messages';
+import type { LiveFace } from '../extension/protocol';
 import { EmotionBars } from './EmotionBars';
-import { EMOTION_EMOJI, percent, UNCERTAIN_LABEL } from './emotion-style';
+import { EMOTION_EMOJI, percent, UNCERTAIN_LABEL } from '../extension/emotion-style';
 
 /** Per-face live emotions: the top emotion and all seven scores for each tracked face. */
 export function LiveFaces({ faces, threshold = 0 }: { faces: LiveFace[]; threshold?: number }) {

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { ModelChoice, ModelInfo } from '../extension/model-choice';
-import { percent } from './emotion-style';
+import { percent } from '../extension/emotion-style';
 
 export interface ModelSectionProps {
   builtin: ModelInfo | null;

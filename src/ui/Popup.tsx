@@ -1,4 +1,4 @@
-import type { LiveSnapshot } from '../extension/messages';
+import type { LiveSnapshot } from '../extension/protocol';
 import { LiveFaces } from './LiveFaces';
 import { ResponsibleUseNotice } from './Notice';
 import type { TabStatus } from './status';

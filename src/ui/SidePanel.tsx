@@ -1,8 +1,8 @@
 import { useEffect, useMemo, useState } from 'preact/hooks';
-import type { LiveSnapshot } from '../extension/messages';
+import type { LiveSnapshot } from '../extension/protocol';
 import type { ImageRecord, SampleRow, SessionInfo } from '../storage/schema';
 import { DistributionChart, TimelineChart } from './Charts';
-import { EMOTION_EMOJI, percent } from './emotion-style';
+import { EMOTION_EMOJI, percent } from '../extension/emotion-style';
 import { distribution, facesIn, formatDuration, timeline } from './history-view';
 import { LiveFaces } from './LiveFaces';
 

@@ -1,5 +1,5 @@
 import type { WxtBrowser as Browser } from 'wxt/browser';
-import type { TabState } from '../extension/tab-control';
+import { send } from '../extension/messaging';
 import { HistoryStore } from '../storage/history';
 import { historyToCsv, historyToJson } from '../storage/export';
 import { loadSettings } from '../storage/settings';
@@ -15,12 +15,20 @@ export function extensionApi(browser: Browser) {
       const [tab] = await browser.tabs.query({ active: true, currentWindow: true });
       return tab ?? null;
     },
-    tabState: (tabId: number) => browser.runtime.sendMessage({ type: 'faceml/tab-state', tabId }) as Promise<TabState>,
-    toggle: (tabId: number) => browser.runtime.sendMessage({ type: 'faceml/toggle', tabId }) as Promise<{ ok: boolean; enabled?: boolean; error?: string }>,
-    /** The offscreen engine answers directly; no engine (never started, or closed) -> null. */
+    /** The background's view of a tab (null when it could not answer). */
+    async tabState(tabId: number) {
+      const answer = await send(browser, 'tabState', { tabId });
+      if (!answer.ok) return null;
+      const { ok: _ok, ...state } = answer;
+      return state;
+    },
+    toggle: (tabId: number) => send(browser, 'toggle', { tabId }),
+    /** The engine answers directly; no engine (never started, or closed) -> null. */
     async engineStatus(): Promise<EngineStatus | null> {
-      const answer = await browser.runtime.sendMessage({ type: 'faceml/engine-status' }).catch(() => null);
-      return answer && typeof answer === 'object' && 'state' in answer ? (answer as EngineStatus) : null;
+      const answer = await send(browser, 'engineStatus', {});
+      if (!answer.ok) return null;
+      const { ok: _ok, ...status } = answer;
+      return status;
     },
     async exportHistory(format: 'csv' | 'json') {
       const all = await history.all();

@@ -1,6 +1,6 @@
-import type { LiveSnapshot, OffscreenStatus } from '../extension/messages';
+import type { EngineStatus, LiveSnapshot } from '../extension/protocol';
 
-export type EngineStatus = Omit<OffscreenStatus, 'type'>;
+export type { EngineStatus };
 
 export interface TabStatusInput {
   /** The tab's URL (undefined when the browser does not tell: detection was never allowed there). */

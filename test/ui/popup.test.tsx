@@ -1,7 +1,7 @@
 // @vitest-environment happy-dom
 import { cleanup, fireEvent, render, screen } from '@testing-library/preact';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import type { LiveSnapshot } from '../../src/extension/messages';
+import type { LiveSnapshot } from '../../src/extension/protocol';
 import { Popup, type PopupProps } from '../../src/ui/Popup';
 import { tabStatus } from '../../src/ui/status';
 

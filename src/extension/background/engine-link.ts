@@ -1,9 +1,11 @@
 import type { WxtBrowser as Browser } from 'wxt/browser';
-import { loadModelChoice } from './model-choice';
-import { sendToEngine } from './engine-client';
-import type { OffscreenStatus } from './messages';
+import { dispatch, listen, send, type Handlers } from '../messaging';
+import { failure, toWire, type EngineStatus, type RequestOf, type ResponseOf } from '../protocol';
+import { loadModelChoice } from '../model-choice';
+import type { Engine, EngineMessage } from '../engine/engine';
 
-type Status = Omit<OffscreenStatus, 'type'>;
+/** What the background asks of the engine itself. */
+export type BackgroundRequest = 'analyzeScreenshot' | 'analyzeImage';
 
 /**
  * How the background reaches the detection engine. Chrome (MV3): an offscreen document, created
@@ -15,20 +17,21 @@ export interface EngineLink {
   running(): Promise<boolean>;
   close(): Promise<void>;
   /** Sends a background request (image analysis, tab capture) to the engine. */
-  send<T>(message: unknown): Promise<T>;
+  request<N extends BackgroundRequest>(name: N, request: RequestOf<N>): Promise<ResponseOf<N>>;
   /** Extension pages that use the engine themselves (the webcam page): keep it open for them. */
   ownPagesUsingEngine(): Promise<number>;
   /** Latest status the engine reported (null: none running). */
-  status(): Status | null;
-  setStatus(status: Status | null): void;
+  status(): EngineStatus | null;
+  setStatus(status: EngineStatus | null): void;
 }
 
 const OFFSCREEN_PATH = '/offscreen.html';
-export const isOffscreenUrl = (url: string | undefined) => !!url && url.endsWith(OFFSCREEN_PATH);
+/** Right after createDocument resolves, the document may not listen yet: retry this long. */
+const ENGINE_START_MS = 5000;
 
 export function offscreenLink(browser: Browser): EngineLink {
   let creating: Promise<void> | null = null;
-  let status: Status | null = null;
+  let status: EngineStatus | null = null;
   const documents = () => browser.runtime.getContexts({ contextTypes: ['OFFSCREEN_DOCUMENT' as never] });
   return {
     async ensure() {
@@ -47,7 +50,14 @@ export function offscreenLink(browser: Browser): EngineLink {
       if ((await documents()).length > 0) await browser.offscreen.closeDocument();
       status = null;
     },
-    send: (message) => sendToEngine(browser, message),
+    async request(name, request) {
+      const end = Date.now() + ENGINE_START_MS;
+      for (;;) {
+        const answer = await send(browser, name, request);
+        if (answer.ok || answer.error.code !== 'NO_RECEIVER' || Date.now() > end) return answer;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
     async ownPagesUsingEngine() {
       const contexts = await browser.runtime.getContexts({ contextTypes: ['TAB' as never] });
       return contexts.filter((c: { documentUrl?: string }) => c.documentUrl?.includes('/webcam.html')).length;
@@ -57,30 +67,32 @@ export function offscreenLink(browser: Browser): EngineLink {
   };
 }
 
+const ENGINE_MESSAGES: EngineMessage[] = ['analyzeFrame', 'analyzeScreenshot', 'analyzeImage', 'videoRemoved', 'engineStatus'];
+
 /** Firefox: the engine in the background page itself (loaded lazily: tfjs and OpenCV are large). */
 export function inPageLink(browser: Browser): EngineLink {
-  /** The engine being started or running; null once closed (a later frame starts a new one). */
-  let engine: Promise<import('./engine').Engine> | null = null;
-  let current: import('./engine').Engine | null = null;
-  let listening = false;
-  let status: Status | null = null;
+  /** The engine being started or running; null once closed (a later request starts a new one). */
+  let engine: Promise<Engine> | null = null;
+  let current: Engine | null = null;
   const start = async () => {
-    const { createEngine, listenForEngineMessages } = await import('./engine');
-    const { createPageDetector } = await import('./page-detector');
-    const created = createEngine(browser, {
+    const { createEngine } = await import('../engine/engine');
+    const { createPageDetector } = await import('../engine/page-detector');
+    current = createEngine(browser, {
       createDetector: (cascade) => createPageDetector(browser.runtime.getURL('/vendor/opencv.js' as never), cascade),
       modelChoice: () => loadModelChoice(browser.storage.local),
-      onStatus: (next) => (status = next),
+      onStatus: () => {},
     });
-    current = created;
-    // Content scripts' frames arrive by message, to whichever engine is current (one listener for
-    // the page's lifetime); background requests are direct calls (send below).
-    if (!listening) {
-      listening = true;
-      listenForEngineMessages(browser, { handle: (m, s) => current?.handle(m, s) }, { acceptBackgroundRequests: false });
-    }
-    return created;
+    return current;
   };
+  // Content scripts' frames arrive by message, to whichever engine is current: one table for the
+  // page's lifetime, forwarding each engine message (none is running: a Failure, as in Chrome).
+  const forward = Object.fromEntries(
+    ENGINE_MESSAGES.map((name) => [
+      name,
+      (request: never, sender: never) => (current ? current.handlers[name](request, sender) : failure('ENGINE_UNAVAILABLE', 'the detection engine is not running')),
+    ]),
+  ) as unknown as Handlers<EngineMessage>;
+  listen(browser, forward);
   return {
     async ensure() {
       engine ??= start();
@@ -91,17 +103,15 @@ export function inPageLink(browser: Browser): EngineLink {
       const closing = engine;
       engine = null;
       current = null;
-      status = null;
       await (await closing)?.dispose();
     },
-    async send<T>(message: unknown) {
+    async request(name, request) {
       engine ??= start();
-      const answer = (await engine).handle(message, {});
-      if (!answer) throw new Error('the engine does not handle this message');
-      return (await answer) as T;
+      const started = await engine;
+      return (await dispatch(started.handlers, toWire(name, request), { kind: 'background' })) as ResponseOf<typeof name>;
     },
     ownPagesUsingEngine: async () => 0,
-    status: () => status ?? current?.status() ?? null,
-    setStatus: (next) => (status = next),
+    status: () => current?.status() ?? null,
+    setStatus: () => {},
   };
 }

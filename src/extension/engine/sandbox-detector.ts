@@ -1,8 +1,8 @@
-import type { DetectorOptions } from '../core/detector';
-import { FaceMLError } from '../core/errors';
-import type { Box, GrayImage } from '../core/image';
-import type { FaceFinder } from '../core/pipeline';
-import type { SandboxRequest, SandboxResponse } from './messages';
+import type { DetectorOptions } from '../../core/detector';
+import { FaceMLError } from '../../core/errors';
+import type { Box, GrayImage } from '../../core/image';
+import type { FaceFinder } from '../../core/pipeline';
+import type { SandboxRequest, SandboxResponse } from '../protocol';
 
 /**
  * FaceFinder backed by OpenCV.js in a sandboxed iframe (the MV3 CSP forbids the eval that

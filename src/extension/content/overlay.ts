@@ -1,6 +1,6 @@
-import type { OverlayStyle } from '../storage/settings';
-import { EMOTION_COLOR, EMOTION_EMOJI, percent, UNCERTAIN_LABEL } from '../ui/emotion-style';
-import type { FrameFace } from './messages';
+import type { OverlayStyle } from '../../storage/settings';
+import { EMOTION_COLOR, EMOTION_EMOJI, percent, UNCERTAIN_LABEL } from '../emotion-style';
+import type { FrameFace } from '../protocol';
 
 export interface OverlayLook {
   style: OverlayStyle;

@@ -1,6 +1,6 @@
-import { FaceDetector } from '../core/detector';
-import { FaceMLError } from '../core/errors';
-import type { OpenCv } from '../core/opencv-types';
+import { FaceDetector } from '../../core/detector';
+import { FaceMLError } from '../../core/errors';
+import type { OpenCv } from '../../core/opencv-types';
 
 /**
  * OpenCV.js loaded into this page itself (Firefox's background page, whose MV2 CSP may allow

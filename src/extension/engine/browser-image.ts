@@ -1,5 +1,5 @@
-import { FaceMLError } from '../core/errors';
-import { assertUsableSize, type RgbaImage } from '../core/image';
+import { FaceMLError } from '../../core/errors';
+import { assertUsableSize, type RgbaImage } from '../../core/image';
 
 /** Decodes an image data URL or Blob to RGBA pixels in an extension page (no DOM needed). */
 export async function decodeInBrowser(source: string | Blob, maxPixels?: number): Promise<RgbaImage> {

@@ -1,0 +1,97 @@
+import type { WxtBrowser as Browser } from 'wxt/browser';
+import { scaleBox, type Box } from '../../core/image';
+import { displayUrl, type HistoryStore } from '../../storage/history';
+import { loadSettings } from '../../storage/settings';
+import { blobToDataUrl } from '../engine/browser-image';
+import { sendToTab } from '../messaging';
+import { failure, type RequestOf, type ResponseOf } from '../protocol';
+import type { CaptureTab } from './capture';
+import { ensureContentScript } from './content-script';
+import type { EngineLink } from './engine-link';
+
+const MAX_IMAGE_BYTES = 25 * 1024 * 1024;
+export const IMAGE_MENU_ID = 'faceml-analyze-image';
+
+export interface ImageMenuClick {
+  srcUrl?: string;
+  pageUrl?: string;
+}
+
+export type ImageAnalysisResult = ResponseOf<'analyzeImage'> & { via?: 'fetch' | 'capture'; notSaved?: string };
+export type AnalyzeImage = (info: ImageMenuClick, tab: { id?: number; windowId?: number } | undefined) => Promise<ImageAnalysisResult>;
+
+/** Reads an image's bytes from the extension side (same-origin via activeTab, data:, or CORS). */
+async function fetchImage(url: string): Promise<string> {
+  const res = await fetch(url, { credentials: 'omit' });
+  if (!res.ok) throw new Error(`HTTP ${res.status}`);
+  const blob = await res.blob();
+  if (!blob.type.startsWith('image/')) throw new Error(`not an image (${blob.type || 'unknown type'})`);
+  if (blob.size > MAX_IMAGE_BYTES) throw new Error(`image is larger than ${MAX_IMAGE_BYTES / 1024 / 1024} MB`);
+  return blobToDataUrl(blob);
+}
+
+/** Runs in the page: where the image is on screen (CSS px) and the device pixel ratio. */
+function locateImage(src: string): { rect: Box; dpr: number } | null {
+  const img = [...document.images].find((i) => i.currentSrc === src || i.src === src);
+  if (!img) return null;
+  img.scrollIntoView({ block: 'nearest', inline: 'nearest' });
+  const r = img.getBoundingClientRect();
+  const x = Math.max(0, r.left);
+  const y = Math.max(0, r.top);
+  const width = Math.min(window.innerWidth, r.right) - x;
+  const height = Math.min(window.innerHeight, r.bottom) - y;
+  return width > 0 && height > 0 ? { rect: { x, y, width, height }, dpr: window.devicePixelRatio || 1 } : null;
+}
+
+/**
+ * "Analyze emotions in this image": get the pixels (fetched bytes, or, for cross-origin images
+ * the extension may not fetch, the image's rectangle of a tab capture), analyse them in the
+ * engine, save the result to history and draw it over the image.
+ */
+export function createImageAnalysis(browser: Browser, engine: EngineLink, history: HistoryStore, captureTab: CaptureTab): AnalyzeImage {
+  /** The request for the engine, and the size (screen pixels) to draw a captured result at. */
+  async function imageRequest(srcUrl: string, tab: { id: number; windowId: number }, thumbnail: boolean) {
+    try {
+      return { request: { frame: await fetchImage(srcUrl), thumbnail } as RequestOf<'analyzeImage'>, via: 'fetch' as const };
+    } catch {
+      const [located] = await browser.scripting.executeScript({ target: { tabId: tab.id }, func: locateImage, args: [srcUrl] });
+      const where = located?.result as { rect: Box; dpr: number } | null | undefined;
+      if (!where) return null;
+      const crop = scaleBox(where.rect, where.dpr);
+      const frame = await captureTab(tab, 'png');
+      return { request: { frame, crop, thumbnail } as RequestOf<'analyzeImage'>, via: 'capture' as const, size: { width: crop.width, height: crop.height } };
+    }
+  }
+
+  return async function analyzeImage(info, tab) {
+    if (!info.srcUrl || tab?.id === undefined || tab.windowId === undefined) return failure('INVALID_ARGUMENT', 'no image to analyse');
+    await engine.ensure();
+    const { saveThumbnails } = await loadSettings(browser.storage.local);
+    const target = { id: tab.id, windowId: tab.windowId };
+    const prepared = await imageRequest(info.srcUrl, target, saveThumbnails);
+    if (!prepared) return failure('IMAGE_UNAVAILABLE', 'the image could not be read or found on the page');
+    const result = await engine.request('analyzeImage', prepared.request);
+    if (!result.ok) return result;
+    let notSaved: string | null = null;
+    await history
+      .addImage({
+        id: crypto.randomUUID(),
+        time: Date.now(),
+        pageUrl: info.pageUrl ?? '',
+        imageUrl: displayUrl(info.srcUrl),
+        width: result.width,
+        height: result.height,
+        faces: result.faces.map(({ box, emotion, confidence, scores }) => ({ box, emotion, confidence, scores })),
+        ...(saveThumbnails && result.thumbnail ? { thumbnail: result.thumbnail } : {}),
+      })
+      .catch((err: Error) => {
+        // Still show the result; say that it is not in history and why (storage full).
+        notSaved = err.message;
+      });
+    // A capture is in screen pixels of the visible part; a fetched image in its own pixels.
+    const size = prepared.size ?? { width: result.width, height: result.height };
+    await ensureContentScript(browser, tab.id);
+    await sendToTab(browser, tab.id, 'showImageResult', { srcUrl: info.srcUrl, faces: result.faces, ...size, ...(notSaved ? { notSaved } : {}) });
+    return { ...result, via: prepared.via, ...(notSaved ? { notSaved } : {}) };
+  };
+}

@@ -1,0 +1,104 @@
+import type { WxtBrowser as Browser } from 'wxt/browser';
+import { HistoryStore } from '../../storage/history';
+import { loadSettings, SETTINGS_KEY, siteAllowed } from '../../storage/settings';
+import { listen, type Handlers } from '../messaging';
+import { loadModelChoice, MODEL_CHOICE_KEY } from '../model-choice';
+import { failure, type MessageName } from '../protocol';
+import { createTabCapture } from './capture';
+import type { EngineLink } from './engine-link';
+import { createHistorySink } from './history-sink';
+import { createImageAnalysis } from './image-analysis';
+import { registerMenus } from './menus';
+import { createTabs } from './tabs';
+import { scaleBox } from '../../core/image';
+
+/** The messages the background answers. */
+export type BackgroundMessage = Extract<MessageName, 'analyzeCapture' | 'historySamples' | 'ensureEngine' | 'engineStatusChanged' | 'engineConfig' | 'toggle' | 'tabState'>;
+
+/**
+ * The service worker (Chrome) or background page (Firefox): wires tabs, captures, history, menus
+ * and the engine link to their messages and browser events. Returns what tests call (the same
+ * functions the toolbar button, menus and popup reach).
+ */
+export function createBackground(browser: Browser, engine: EngineLink) {
+  const tabs = createTabs(browser, engine);
+  const captureTab = createTabCapture(browser);
+  const history = new HistoryStore(browser.storage.local, async () => (await loadSettings(browser.storage.local)).retention);
+  const saveSamples = createHistorySink(history, tabs);
+  const analyzeImage = createImageAnalysis(browser, engine, history, captureTab);
+  registerMenus(browser, tabs, analyzeImage);
+
+  const handlers: Handlers<BackgroundMessage> = {
+    /**
+     * Fallback for videos whose pixels the page cannot read (cross-origin): screenshot the
+     * visible tab (activeTab allows it for the tab the user turned on) and let the engine
+     * analyse the video's rectangle of it.
+     */
+    async analyzeCapture({ videoId, rect, devicePixelRatio, options }, sender) {
+      const tab = sender.tab;
+      if (tab?.id === undefined || tab.windowId === undefined || !(await tabs.isEnabled(tab.id))) return failure('NOT_ENABLED', 'detection is not on for this tab');
+      let frame: string;
+      try {
+        frame = await captureTab({ id: tab.id, windowId: tab.windowId });
+      } catch (err) {
+        return failure('CAPTURE_FAILED', `could not capture the tab: ${(err as Error).message}`);
+      }
+      await engine.ensure();
+      return engine.request('analyzeScreenshot', { tabId: tab.id, videoId, frame, crop: scaleBox(rect, devicePixelRatio), options });
+    },
+    historySamples: saveSamples,
+    // A page whose engine went away (offscreen document crashed or was closed) asks for a new
+    // one: a content script only for a tab the user turned on; our own pages (webcam) always.
+    async ensureEngine(_request, sender) {
+      if (sender.kind === 'content' && !(sender.tab?.id !== undefined && (await tabs.isEnabled(sender.tab.id)))) return failure('NOT_ENABLED', 'detection is off for this tab');
+      await engine.ensure();
+      return { ok: true };
+    },
+    engineStatusChanged(status) {
+      engine.setStatus(status);
+      return { ok: true };
+    },
+    async engineConfig() {
+      const model = await loadModelChoice(browser.storage.local).catch(() => ({ active: 'builtin' as const, custom: null }));
+      return { ok: true, model };
+    },
+    async toggle({ tabId }) {
+      return { ok: true, enabled: await tabs.toggle(tabId) };
+    },
+    async tabState({ tabId }) {
+      const page = await tabs.pageDetection(tabId);
+      const [enabled, settings, tab] = await Promise.all([tabs.isOn(tabId, page), loadSettings(browser.storage.local), browser.tabs.get(tabId).catch(() => null)]);
+      return { ok: true, enabled, live: page.state === 'running' ? page.live : null, engine: engine.status(), allowed: siteAllowed(settings, tab?.url) };
+    },
+  };
+  listen(browser, handlers);
+
+  browser.storage.onChanged.addListener((changes, area) => {
+    if (area !== 'local') return;
+    // The user lowered retention: apply it now, not only at the next write.
+    if (changes[SETTINGS_KEY]) history.applyRetention().catch((err) => console.error('faceml: retention failed', err));
+    // Another emotion model was chosen: restart the engine with it.
+    if (changes[MODEL_CHOICE_KEY]) tabs.restartEngine().catch((err) => console.error('faceml: engine restart failed', err));
+  });
+  browser.tabs.onRemoved.addListener((tabId) => void tabs.forget(tabId));
+  // A new document (reload, link, typed address) drops the content script and the activeTab
+  // grant: the tab is off. An in-page navigation (history.pushState on YouTube, Meet) keeps both,
+  // yet Chrome reports it as 'loading' with a url too: so ask the page once it has loaded.
+  browser.tabs.onUpdated.addListener((tabId, change) => {
+    if (change.status === 'complete') tabs.reconcile(tabId).catch((err) => console.error('faceml: tab state check failed', err));
+  });
+
+  return {
+    toggle: tabs.toggle,
+    enable: tabs.enable,
+    disable: tabs.disable,
+    enabledTabs: tabs.enabledTabs,
+    analyzeImage,
+    history,
+    engine,
+    engineStatus: () => engine.status(),
+    handlers,
+  };
+}
+
+export type Background = ReturnType<typeof createBackground>;
