@@ -344,6 +344,7 @@ def main():
     cw = (counts.max() / counts.clamp(min=1)) ** args.class_weight_power
     cw = cw / (cw * counts).sum() * counts.sum()  # mean weight over samples = 1
 
+    torch.manual_seed(args.seed)  # the initial weights: same seed, same run
     model = EmotionNet(num_classes=len(labels), input_size=meta_tr["size"], arch=args.arch).to(memory_format=torch.channels_last)
     ema = EmotionNet(num_classes=len(labels), input_size=meta_tr["size"], arch=args.arch).to(memory_format=torch.channels_last)
     last_path, best_path = os.path.join(args.run, "last.pt"), os.path.join(args.run, "best.pt")

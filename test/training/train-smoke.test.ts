@@ -1,6 +1,6 @@
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -181,6 +181,28 @@ describe.skipIf(!trainDir || !testDir || !torchAvailable)('npm run train on a sm
       { cwd: PROJECT_ROOT, encoding: 'utf8' });
     expect(wrongArch.status).not.toBe(0);
     expect(wrongArch.stderr).toMatch(/is a 'sep' run; pass --arch sep/);
+  });
+  it('gives the same run for the same seed, through every stage (main, restart, distill, soup with SAM), and another run for another seed', async () => {
+    const tmp = await mkdtemp(path.join(os.tmpdir(), 'faceml-train-seed-'));
+    await ferSubset(trainDir!, 400, path.join(tmp, 'data/train'));
+    await ferSubset(testDir!, 140, path.join(tmp, 'data/test'));
+    const train = (name: string, seed: string) => {
+      execFileSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--epochs', '1', '--restart-epochs', '1', '--distill-epochs', '1',
+        '--soup-members', '2', '--soup-epochs', '1', '--soup-sam', '0.05', '--seed', seed, '--out', path.join(tmp, name), '--run', path.join(tmp, `run-${name}`), '--kept', path.join(tmp, 'kept')],
+      { cwd: PROJECT_ROOT, encoding: 'utf8', stdio: 'pipe' });
+      return {
+        // Everything an epoch logs but its wall-clock time.
+        log: readFileSync(path.join(tmp, name, 'training-log.jsonl'), 'utf8').trim().split('\n').map((line) => ({ ...JSON.parse(line), epoch_seconds: undefined })),
+        weights: readFileSync(path.join(tmp, name, 'weights.bin')),
+      };
+    };
+    const first = train('a', '5');
+    expect(first.log.map((row) => row.stage)).toEqual(['main', 'restart', 'distill', 'soup member 1', 'soup member 2', 'soup']);
+    const second = train('b', '5');
+    expect(second.log).toEqual(first.log);
+    expect(second.weights.equals(first.weights)).toBe(true);
+    const other = train('c', '6');
+    expect(other.weights.equals(first.weights)).toBe(false);
   });
   it('prunes a wider --init (vgg) to --arch slim before fine-tuning it, and tfjs computes what PyTorch did', async () => {
     const tmp = await mkdtemp(path.join(os.tmpdir(), 'faceml-train-prune-'));
