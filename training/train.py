@@ -204,28 +204,6 @@ def recalibrate_batchnorm(net, x, n=8192, batch=256, seed=0):
     return net.eval()
 
 
-def finish_soup(soup, ema, args, xtr, xva, yva, labels, best, best_path, log_path):
-    """Averages the soup members' weights (the last member is the EMA net as it stands), scores
-    the average, and makes it the run's best when it beats the best epoch. Returns the best."""
-    if len(soup["members"]) < args.soup_members:
-        soup["members"].append(copy_state(ema))
-    net = EmotionNet(num_classes=len(labels), input_size=xtr.shape[-1], arch=args.arch).to(memory_format=torch.channels_last)
-    net.load_state_dict(average_states(soup["members"]))
-    recalibrate_batchnorm(net, xtr)
-    acc, recall, conf = evaluate(net, xva, yva)
-    row = {"stage": "soup", "members": len(soup["members"]), "start_epoch": soup["start_epoch"], "val_acc": acc,
-           "val_recall": dict(zip(labels, [round(r, 4) for r in recall]))}
-    print(json.dumps(row), flush=True)
-    with open(log_path, "a") as f:
-        f.write(json.dumps(row) + "\n")
-    soup["done"] = True
-    if acc > best["accuracy"]:
-        best = {"accuracy": acc, "epoch": soup["start_epoch"], "soup": len(soup["members"]),
-                "recall": dict(zip(labels, recall)), "confusion": conf}
-        atomic_save({"ema": net.state_dict(), "best": best, "arch": args.arch}, best_path)
-    return best
-
-
 def sam_perturb(model, rho):
     """Sharpness-aware minimisation, first half: moves the weights rho along the normalised
     gradient (towards higher loss) and returns the moves, so the second gradient is taken at the
@@ -268,7 +246,7 @@ def atomic_save(obj, path):
     os.replace(tmp, path)
 
 
-def main():
+def get_args_parser():
     ap = argparse.ArgumentParser()
     ap.add_argument("--train", required=True, help="prefix of prepared training tensors")
     ap.add_argument("--val", required=True, help="prefix of prepared validation tensors")
@@ -325,207 +303,303 @@ def main():
     ap.add_argument("--provenance", default="",
                     help="JSON from train.ts: teachers and init as given, with the training records of model folders")
     ap.add_argument("--export-only", action="store_true")
-    args = ap.parse_args()
+    return ap
 
-    torch.set_num_threads(args.threads)
-    bf16 = args.precision == "bf16" or (args.precision == "auto" and bf16_matmul_hardware())
-    print(f"training precision: {'bfloat16 autocast' if bf16 else 'float32'}", flush=True)
-    os.makedirs(args.run, exist_ok=True)
-    xtr, ytr, meta_tr = load_split(args.train)
-    xva, yva, meta_va = load_split(args.val)
-    labels = meta_tr["labels"]
-    assert labels == meta_va["labels"], "train and val were prepared with different label orders"
-    if args.max_train:
-        g = torch.Generator().manual_seed(args.seed)
-        keep = torch.randperm(len(xtr), generator=g)[: args.max_train]
-        xtr, ytr = xtr[keep], ytr[keep]
 
-    counts = torch.bincount(ytr, minlength=len(labels)).float()
-    cw = (counts.max() / counts.clamp(min=1)) ** args.class_weight_power
-    cw = cw / (cw * counts).sum() * counts.sum()  # mean weight over samples = 1
+class Data:
+    """The prepared tensors of a run: training images (maybe cut to --max-train), validation
+    images, their labels and the preprocessing metadata they were written with."""
 
-    torch.manual_seed(args.seed)  # the initial weights: same seed, same run
-    model = EmotionNet(num_classes=len(labels), input_size=meta_tr["size"], arch=args.arch).to(memory_format=torch.channels_last)
-    ema = EmotionNet(num_classes=len(labels), input_size=meta_tr["size"], arch=args.arch).to(memory_format=torch.channels_last)
-    last_path, best_path = os.path.join(args.run, "last.pt"), os.path.join(args.run, "best.pt")
-    if args.init and not os.path.exists(last_path):  # a resumed run has its own weights
-        init = torch.load(args.init)
-        if arch_of(init) == args.arch:
-            model.load_state_dict(init["ema"])
-        else:
-            model.load_state_dict(pruned_init(init, args.arch, xtr, xva, yva, labels, meta_tr["size"]).state_dict())
-    ema.load_state_dict(model.state_dict())
-    for p in ema.parameters():
-        p.requires_grad_(False)
-    decay, no_decay = [], []
-    for n_, p in model.named_parameters():
-        (no_decay if p.dim() == 1 else decay).append(p)
-    opt = torch.optim.SGD([{"params": decay, "weight_decay": args.weight_decay},
-                           {"params": no_decay, "weight_decay": 0}], lr=args.lr, momentum=0.9, nesterov=True)
+    def __init__(self, args):
+        self.xtr, self.ytr, self.meta_tr = load_split(args.train)
+        self.xva, self.yva, self.meta_va = load_split(args.val)
+        self.labels = self.meta_tr["labels"]
+        self.size = self.meta_tr["size"]
+        assert self.labels == self.meta_va["labels"], "train and val were prepared with different label orders"
+        if args.max_train:
+            g = torch.Generator().manual_seed(args.seed)
+            keep = torch.randperm(len(self.xtr), generator=g)[: args.max_train]
+            self.xtr, self.ytr = self.xtr[keep], self.ytr[keep]
 
-    steps_per_epoch = len(xtr) // args.batch
-    total_steps = steps_per_epoch * args.epochs
-    cycles = parse_cycles(args.restart_epochs, args.restart_lr, args.restart_augment)
-    distill_start = args.epochs + sum(c["epochs"] for c in cycles)
-    soup_start = distill_start + args.distill_epochs
-    all_epochs = soup_start + args.soup_members * args.soup_epochs
-    warmup = steps_per_epoch * 2
-    log_path = os.path.join(args.run, "log.jsonl")
-    teacher_path = os.path.join(args.run, "teacher.pt")
-    teacher_paths = [t for t in args.teachers.split(",") if t] or [teacher_path]
-    teachers = None
-    if args.distill_throughout and not args.teachers:
-        sys.exit("--distill-throughout needs --teachers")
-    if args.distill_throughout and args.distill_epochs:
-        sys.exit("--distill-throughout and --distill-epochs are alternatives; pass one")
-    soft_targets = None
-    if args.distill_throughout and not args.export_only:
-        targets_path = os.path.join(args.run, "teacher-targets.pt")
-        key = {"teachers": teacher_paths, "temperature": args.distill_temperature, "n": len(xtr), "seed": args.seed}
-        cached = torch.load(targets_path) if os.path.exists(targets_path) else None
-        if cached is not None and cached["key"] == key:
-            soft_targets = cached["targets"]
-        else:
-            t0 = time.time()
-            nets = load_teachers(teacher_paths, labels, meta_tr["size"])
-            soft_targets = torch.cat([teacher_soft_targets(nets, xtr[i:i + 512], args.distill_temperature, bf16)
-                                      for i in range(0, len(xtr), 512)])
-            atomic_save({"key": key, "targets": soft_targets}, targets_path)
-            agree = (soft_targets.argmax(1) == ytr).float().mean().item()
-            print(f"teacher targets for {len(xtr)} training images in {time.time() - t0:.0f} s "
-                  f"(teachers agree with the labels on {agree:.1%})", flush=True)
-    start_epoch, best, train_seconds = 0, {"accuracy": -1.0}, 0.0
-    soup = None  # the soup stage's start weights and finished members' EMA weights (kept in last.pt)
-    if os.path.exists(last_path):
-        ck = torch.load(last_path)
+    def net(self, arch):
+        return EmotionNet(num_classes=len(self.labels), input_size=self.size, arch=arch).to(memory_format=torch.channels_last)
+
+    def class_weights(self, power):
+        """class weight = (n_max / n_class) ** power, scaled so the mean weight over samples is 1."""
+        counts = torch.bincount(self.ytr, minlength=len(self.labels)).float()
+        cw = (counts.max() / counts.clamp(min=1)) ** power
+        return cw / (cw * counts).sum() * counts.sum()
+
+
+class EpochPlan:
+    """What one epoch does: its stage, augmentation strength, learning rate per step, SAM radius,
+    and for the soup stage which member it fine-tunes."""
+
+    def __init__(self, stage, augment, lr, sam=0.0, member=0, member_epoch=0, starts_stage=False):
+        self.stage, self.augment, self.lr, self.sam = stage, augment, lr, sam
+        self.member, self.member_epoch, self.starts_stage = member, member_epoch, starts_stage
+
+    @property
+    def label(self):
+        """The stage as the log names it."""
+        return f"soup member {self.member + 1}" if self.stage == "soup" else self.stage
+
+
+class Schedule:
+    """The run's stages back to back, in epochs: the main cosine (--epochs), warm restarts
+    (--restart-*), the distill stage (--distill-epochs), then the soup members (--soup-*). It
+    answers, for any epoch, what that epoch does (plan), so resuming anywhere needs no state."""
+
+    def __init__(self, args, steps_per_epoch):
+        self.args, self.steps = args, steps_per_epoch
+        self.cycles = parse_cycles(args.restart_epochs, args.restart_lr, args.restart_augment)
+        self.distill_start = args.epochs + sum(c["epochs"] for c in self.cycles)
+        self.soup_start = self.distill_start + args.distill_epochs
+        self.total_epochs = self.soup_start + args.soup_members * args.soup_epochs
+
+    def plan(self, epoch):
+        a, steps = self.args, self.steps
+        if epoch >= self.soup_start:
+            member, member_epoch = divmod(epoch - self.soup_start, a.soup_epochs)
+            lr = lambda s: cosine(a.soup_lr, (member_epoch * steps + s) / (a.soup_epochs * steps))
+            return EpochPlan("soup", a.soup_augment, lr, sam=a.soup_sam, member=member, member_epoch=member_epoch,
+                             starts_stage=member_epoch == 0)
+        if epoch >= self.distill_start:
+            lr = lambda s: cosine(a.distill_lr, ((epoch - self.distill_start) * steps + s) / (a.distill_epochs * steps))
+            return EpochPlan("distill", a.distill_augment, lr, starts_stage=epoch == self.distill_start)
+        cyc = cycle_at(epoch, a.epochs, self.cycles)
+        lr = lambda s: lr_at(epoch * steps + s, steps * a.epochs, steps * 2, a.lr, steps, a.epochs, self.cycles)
+        return EpochPlan("restart" if cyc else "main", self.cycles[cyc[0]]["augment"] if cyc else 1.0, lr)
+
+
+class Run:
+    """A run's state on disk and in memory: the trained net, its EMA (what is scored and
+    shipped), the optimiser, the best epoch so far, training time, and the soup stage's start
+    weights and finished members. last.pt holds all of it, so a run resumes where it stopped."""
+
+    def __init__(self, args, data):
+        self.args = args
+        self.last_path, self.best_path = os.path.join(args.run, "last.pt"), os.path.join(args.run, "best.pt")
+        self.log_path = os.path.join(args.run, "log.jsonl")
+        self.teacher_path = os.path.join(args.run, "teacher.pt")
+        torch.manual_seed(args.seed)  # the initial weights: same seed, same run
+        self.model, self.ema = data.net(args.arch), data.net(args.arch)
+        if args.init and not os.path.exists(self.last_path):  # a resumed run has its own weights
+            self.model.load_state_dict(init_weights(args, data))
+        self.ema.load_state_dict(self.model.state_dict())
+        for p in self.ema.parameters():
+            p.requires_grad_(False)
+        decay, no_decay = [], []
+        for p in self.model.parameters():
+            (no_decay if p.dim() == 1 else decay).append(p)
+        self.opt = torch.optim.SGD([{"params": decay, "weight_decay": args.weight_decay},
+                                    {"params": no_decay, "weight_decay": 0}], lr=args.lr, momentum=0.9, nesterov=True)
+        self.start_epoch, self.best, self.train_seconds = 0, {"accuracy": -1.0}, 0.0
+        self.soup = None
+        self.teachers = None  # the distill stage's nets, loaded when it starts
+
+    def resume(self, total_epochs):
+        if not os.path.exists(self.last_path):
+            return
+        args, ck = self.args, torch.load(self.last_path)
         if ck["args"]["epochs"] != args.epochs or ck["args"]["max_train"] != args.max_train:
-            sys.exit(f"{last_path} was written with --epochs {ck['args']['epochs']}; use the same settings or a new --run")
+            sys.exit(f"{self.last_path} was written with --epochs {ck['args']['epochs']}; use the same settings or a new --run")
         if arch_of(ck) != args.arch:
-            sys.exit(f"{last_path} is a {arch_of(ck)!r} run; pass --arch {arch_of(ck)} or a new --run")
-        model.load_state_dict(ck["model"])
-        ema.load_state_dict(ck["ema"])
-        opt.load_state_dict(ck["opt"])
-        start_epoch, best, train_seconds = ck["epoch"], ck["best"], ck["train_seconds"]
-        soup = ck.get("soup")
-        print(f"resuming {args.run} at epoch {start_epoch + 1}/{all_epochs} (best so far {best['accuracy']:.4f})", flush=True)
+            sys.exit(f"{self.last_path} is a {arch_of(ck)!r} run; pass --arch {arch_of(ck)} or a new --run")
+        self.model.load_state_dict(ck["model"])
+        self.ema.load_state_dict(ck["ema"])
+        self.opt.load_state_dict(ck["opt"])
+        self.start_epoch, self.best, self.train_seconds = ck["epoch"], ck["best"], ck["train_seconds"]
+        self.soup = ck.get("soup")
+        print(f"resuming {args.run} at epoch {self.start_epoch + 1}/{total_epochs} (best so far {self.best['accuracy']:.4f})", flush=True)
 
-    def save_last(epochs_done):
-        """The resumable state: weights, optimiser, progress and the soup stage's members."""
-        atomic_save({"model": model.state_dict(), "ema": ema.state_dict(), "opt": opt.state_dict(),
-                     "epoch": epochs_done, "best": best, "train_seconds": train_seconds,
-                     "args": vars(args), "arch": args.arch, "soup": soup}, last_path)
+    def save_last(self, epochs_done):
+        atomic_save({"model": self.model.state_dict(), "ema": self.ema.state_dict(), "opt": self.opt.state_dict(),
+                     "epoch": epochs_done, "best": self.best, "train_seconds": self.train_seconds,
+                     "args": vars(self.args), "arch": self.args.arch, "soup": self.soup}, self.last_path)
 
-    if not args.export_only:
-        for epoch in range(start_epoch, all_epochs):
-            cyc = cycle_at(epoch, args.epochs, cycles)
-            strength = cycles[cyc[0]]["augment"] if cyc else 1.0
-            distilling = distill_start <= epoch < soup_start
-            souping = epoch >= soup_start
-            sam_radius = args.soup_sam if souping else 0.0  # SAM only in the soup fine-tunes
-            if distilling:
-                strength = args.distill_augment
-                if epoch == distill_start:
-                    # Without --teachers the teacher is the run's weights as they stand. The student
-                    # continues from its EMA weights with a fresh optimiser (the momentum belongs to the
-                    # finished schedule).
-                    atomic_save({"ema": ema.state_dict(), "arch": args.arch}, teacher_path)
-                    model.load_state_dict(ema.state_dict())
-                    opt.state.clear()
-                if teachers is None:
-                    teachers = load_teachers(teacher_paths, labels, meta_tr["size"])
-            if souping:
-                strength = args.soup_augment
-                member, member_epoch = divmod(epoch - soup_start, args.soup_epochs)
-                if member_epoch == 0:
-                    # Every member starts from the best epoch's weights with a fresh optimiser; only
-                    # its data order and augmentation differ, so members stay in one basin and their
-                    # weights can be averaged.
-                    if soup is None:  # the best epoch, or the --init weights when the run trains no epoch before
-                        start = torch.load(best_path)["ema"] if os.path.exists(best_path) else copy_state(ema)
-                        soup = {"start": start, "start_epoch": best.get("epoch", 0), "members": []}
-                    if member > len(soup["members"]):
-                        soup["members"].append(copy_state(ema))
-                    soup.pop("done", None)  # more members than a finished soup had (a larger --soup-members): average again
-                    model.load_state_dict(soup["start"])
-                    ema.load_state_dict(soup["start"])
-                    opt.state.clear()
-            t0 = time.time()
-            gen = torch.Generator().manual_seed(args.seed * 1000 + epoch)  # per-epoch seed: resumable runs repeat exactly
-            order = torch.randperm(len(xtr), generator=gen)
-            model.train()
-            loss_sum, correct = 0.0, 0
-            for s in range(steps_per_epoch):
-                idx = order[s * args.batch:(s + 1) * args.batch]
-                xb = augment(xtr[idx], gen, strength).contiguous(memory_format=torch.channels_last)
-                yb = ytr[idx]
-                if distilling:
-                    t = ((epoch - distill_start) * steps_per_epoch + s) / (args.distill_epochs * steps_per_epoch)
-                    lr = cosine(args.distill_lr, t)
-                elif souping:
-                    t = (member_epoch * steps_per_epoch + s) / (args.soup_epochs * steps_per_epoch)
-                    lr = cosine(args.soup_lr, t)
-                else:
-                    lr = lr_at(epoch * steps_per_epoch + s, total_steps, warmup, args.lr,
-                               steps_per_epoch, args.epochs, cycles)
-                for gparam in opt.param_groups:
-                    gparam["lr"] = lr
-                soft = None
-                if soft_targets is not None:
-                    soft = soft_targets[idx]
-                elif distilling:
-                    soft = teacher_soft_targets(teachers, xb, args.distill_temperature, bf16)
+    def log(self, row):
+        print(json.dumps(row), flush=True)
+        with open(self.log_path, "a") as f:
+            f.write(json.dumps(row) + "\n")
 
-                def batch_loss():
-                    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
-                        out = model(xb)
-                    out = out.float()
-                    loss = F.cross_entropy(out, yb, weight=cw, label_smoothing=args.label_smoothing)
-                    if soft is not None:
-                        temp = args.distill_temperature
-                        kd = F.kl_div(F.log_softmax(out / temp, 1), soft, reduction="batchmean") * temp * temp
-                        loss = args.distill_alpha * kd + (1 - args.distill_alpha) * loss
-                    return out, loss
+    def keep_if_best(self, acc, best, net):
+        """Makes `best` (a record of the scored net) the run's best when acc beats it."""
+        if acc > self.best["accuracy"]:
+            self.best = best
+            atomic_save({"ema": net.state_dict(), "best": best, "arch": self.args.arch}, self.best_path)
 
-                out, loss = batch_loss()
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                if sam_radius > 0:
-                    moves = sam_perturb(model, sam_radius)
-                    opt.zero_grad(set_to_none=True)
-                    with frozen_batchnorm_stats(model):
-                        batch_loss()[1].backward()
-                    sam_restore(moves)
-                opt.step()
-                with torch.no_grad():
-                    d = min(args.ema, (1 + epoch * steps_per_epoch + s) / (10 + epoch * steps_per_epoch + s))
-                    for pe, pm in zip(ema.parameters(), model.parameters()):
-                        pe.mul_(d).add_(pm.detach(), alpha=1 - d)
-                    for be, bm in zip(ema.buffers(), model.buffers()):
-                        be.copy_(bm)
-                loss_sum += loss.item()
-                correct += (out.argmax(1) == yb).sum().item()
-            acc, recall, conf = evaluate(ema, xva, yva)
-            train_seconds += time.time() - t0
-            row = {"epoch": epoch + 1, "lr": lr, "train_loss": loss_sum / steps_per_epoch,
-                   "train_acc": correct / (steps_per_epoch * args.batch), "val_acc": acc,
-                   "stage": f"soup member {member + 1}" if souping else "distill" if distilling else ("restart" if cyc else "main"),
-                   "val_recall": dict(zip(labels, [round(r, 4) for r in recall])),
-                   "epoch_seconds": round(time.time() - t0, 1)}
-            if sam_radius > 0:
-                row["sam"] = sam_radius
-            print(json.dumps(row), flush=True)
-            with open(log_path, "a") as f:
-                f.write(json.dumps(row) + "\n")
-            if acc > best["accuracy"]:
-                best = {"accuracy": acc, "epoch": epoch + 1, "recall": dict(zip(labels, recall)), "confusion": conf}
-                atomic_save({"ema": ema.state_dict(), "best": best, "arch": args.arch}, best_path)
-            save_last(epoch + 1)
-        if args.soup_members and soup is not None and not soup.get("done"):
-            best = finish_soup(soup, ema, args, xtr, xva, yva, labels, best, best_path, log_path)
-            save_last(all_epochs)
+    def teacher_paths(self):
+        return [t for t in self.args.teachers.split(",") if t] or [self.teacher_path]
 
-    ck = torch.load(best_path)
-    final = EmotionNet(num_classes=len(labels), input_size=meta_tr["size"], arch=arch_of(ck))
+
+def init_weights(args, data):
+    """--init's weights for a net of --arch: as they are, or pruned from a wider net."""
+    init = torch.load(args.init)
+    if arch_of(init) == args.arch:
+        return init["ema"]
+    return pruned_init(init, args.arch, data.xtr, data.xva, data.yva, data.labels, data.size).state_dict()
+
+
+def distill_targets(args, data, run, bf16):
+    """--distill-throughout: the teachers' flip-averaged soft targets of every un-augmented
+    training image, computed once and cached in the run folder (keyed by what they depend on)."""
+    path = os.path.join(args.run, "teacher-targets.pt")
+    key = {"teachers": run.teacher_paths(), "temperature": args.distill_temperature, "n": len(data.xtr), "seed": args.seed}
+    cached = torch.load(path) if os.path.exists(path) else None
+    if cached is not None and cached["key"] == key:
+        return cached["targets"]
+    t0 = time.time()
+    nets = load_teachers(run.teacher_paths(), data.labels, data.size)
+    targets = torch.cat([teacher_soft_targets(nets, data.xtr[i:i + 512], args.distill_temperature, bf16)
+                         for i in range(0, len(data.xtr), 512)])
+    atomic_save({"key": key, "targets": targets}, path)
+    agree = (targets.argmax(1) == data.ytr).float().mean().item()
+    print(f"teacher targets for {len(data.xtr)} training images in {time.time() - t0:.0f} s "
+          f"(teachers agree with the labels on {agree:.1%})", flush=True)
+    return targets
+
+
+def start_stage(run, plan, data):
+    """What the first epoch of a distill stage or of a soup member sets up before it trains."""
+    if plan.stage == "distill":
+        if plan.starts_stage:
+            # Without --teachers the teacher is the run's weights as they stand. The student
+            # continues from its EMA weights with a fresh optimiser (the momentum belongs to the
+            # finished schedule).
+            atomic_save({"ema": run.ema.state_dict(), "arch": run.args.arch}, run.teacher_path)
+            run.model.load_state_dict(run.ema.state_dict())
+            run.opt.state.clear()
+        if run.teachers is None:
+            run.teachers = load_teachers(run.teacher_paths(), data.labels, data.size)
+    if plan.stage == "soup" and plan.starts_stage:
+        # Every member starts from the best epoch's weights with a fresh optimiser; only its data
+        # order and augmentation differ, so members stay in one basin and their weights can be
+        # averaged.
+        if run.soup is None:  # the best epoch, or the --init weights when the run trains no epoch before
+            start = torch.load(run.best_path)["ema"] if os.path.exists(run.best_path) else copy_state(run.ema)
+            run.soup = {"start": start, "start_epoch": run.best.get("epoch", 0), "members": []}
+        if plan.member > len(run.soup["members"]):
+            run.soup["members"].append(copy_state(run.ema))
+        run.soup.pop("done", None)  # more members than a finished soup had (a larger --soup-members): average again
+        run.model.load_state_dict(run.soup["start"])
+        run.ema.load_state_dict(run.soup["start"])
+        run.opt.state.clear()
+
+
+def update_ema(ema, model, decay):
+    with torch.no_grad():
+        for pe, pm in zip(ema.parameters(), model.parameters()):
+            pe.mul_(decay).add_(pm.detach(), alpha=1 - decay)
+        for be, bm in zip(ema.buffers(), model.buffers()):
+            be.copy_(bm)
+
+
+def train_one_epoch(run, data, plan, epoch, loss_of, soft_targets, bf16):
+    """One pass over the shuffled training set (a per-epoch seed: a resumed run sees the same
+    data order). Returns (mean loss, training accuracy, last learning rate)."""
+    args, model, opt = run.args, run.model, run.opt
+    steps = len(data.xtr) // args.batch
+    gen = torch.Generator().manual_seed(args.seed * 1000 + epoch)
+    order = torch.randperm(len(data.xtr), generator=gen)
+    model.train()
+    loss_sum, correct, lr = 0.0, 0, 0.0
+    for s in range(steps):
+        idx = order[s * args.batch:(s + 1) * args.batch]
+        xb = augment(data.xtr[idx], gen, plan.augment).contiguous(memory_format=torch.channels_last)
+        yb = data.ytr[idx]
+        lr = plan.lr(s)
+        for group in opt.param_groups:
+            group["lr"] = lr
+        soft = None
+        if soft_targets is not None:
+            soft = soft_targets[idx]
+        elif plan.stage == "distill":
+            soft = teacher_soft_targets(run.teachers, xb, args.distill_temperature, bf16)
+        out, loss = loss_of(model, xb, yb, soft)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        if plan.sam > 0:
+            moves = sam_perturb(model, plan.sam)
+            opt.zero_grad(set_to_none=True)
+            with frozen_batchnorm_stats(model):
+                loss_of(model, xb, yb, soft)[1].backward()
+            sam_restore(moves)
+        opt.step()
+        step = epoch * steps + s
+        update_ema(run.ema, model, min(args.ema, (1 + step) / (10 + step)))
+        loss_sum += loss.item()
+        correct += (out.argmax(1) == yb).sum().item()
+    return loss_sum / steps, correct / (steps * args.batch), lr
+
+
+def loss_function(args, class_weights, bf16):
+    """The training loss: class-weighted, label-smoothed cross-entropy, blended with the KL
+    divergence from the teachers' soft targets when there are any. Returns (logits, loss)."""
+    def loss_of(model, xb, yb, soft):
+        with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+            out = model(xb)
+        out = out.float()
+        loss = F.cross_entropy(out, yb, weight=class_weights, label_smoothing=args.label_smoothing)
+        if soft is not None:
+            temp = args.distill_temperature
+            kd = F.kl_div(F.log_softmax(out / temp, 1), soft, reduction="batchmean") * temp * temp
+            loss = args.distill_alpha * kd + (1 - args.distill_alpha) * loss
+        return out, loss
+    return loss_of
+
+
+def end_epoch(run, data, plan, epoch, t0, train_loss, train_acc, lr):
+    """Scores the EMA net, logs the epoch, keeps it if it is the best, checkpoints the run."""
+    acc, recall, conf = evaluate(run.ema, data.xva, data.yva)
+    run.train_seconds += time.time() - t0
+    row = {"epoch": epoch + 1, "lr": lr, "train_loss": train_loss, "train_acc": train_acc, "val_acc": acc,
+           "stage": plan.label, "val_recall": dict(zip(data.labels, [round(r, 4) for r in recall])),
+           "epoch_seconds": round(time.time() - t0, 1)}
+    if plan.sam > 0:
+        row["sam"] = plan.sam
+    run.log(row)
+    run.keep_if_best(acc, {"accuracy": acc, "epoch": epoch + 1, "recall": dict(zip(data.labels, recall)), "confusion": conf}, run.ema)
+    run.save_last(epoch + 1)
+
+
+def finish_soup(run, data):
+    """Averages the soup members' weights (the last member is the EMA net as it stands), scores
+    the average, and makes it the run's best when it beats the best epoch."""
+    soup, args = run.soup, run.args
+    if len(soup["members"]) < args.soup_members:
+        soup["members"].append(copy_state(run.ema))
+    net = EmotionNet(num_classes=len(data.labels), input_size=data.xtr.shape[-1], arch=args.arch).to(memory_format=torch.channels_last)
+    net.load_state_dict(average_states(soup["members"]))
+    recalibrate_batchnorm(net, data.xtr)
+    acc, recall, conf = evaluate(net, data.xva, data.yva)
+    run.log({"stage": "soup", "members": len(soup["members"]), "start_epoch": soup["start_epoch"], "val_acc": acc,
+             "val_recall": dict(zip(data.labels, [round(r, 4) for r in recall]))})
+    soup["done"] = True
+    run.keep_if_best(acc, {"accuracy": acc, "epoch": soup["start_epoch"], "soup": len(soup["members"]),
+                           "recall": dict(zip(data.labels, recall)), "confusion": conf}, net)
+
+
+def train(args, data, run, schedule, bf16):
+    """Every epoch of the schedule the run has not done yet, then the soup's average."""
+    soft_targets = distill_targets(args, data, run, bf16) if args.distill_throughout else None
+    loss_of = loss_function(args, data.class_weights(args.class_weight_power), bf16)
+    for epoch in range(run.start_epoch, schedule.total_epochs):
+        plan = schedule.plan(epoch)
+        start_stage(run, plan, data)
+        t0 = time.time()
+        train_loss, train_acc, lr = train_one_epoch(run, data, plan, epoch, loss_of, soft_targets, bf16)
+        end_epoch(run, data, plan, epoch, t0, train_loss, train_acc, lr)
+    if args.soup_members and run.soup is not None and not run.soup.get("done"):
+        finish_soup(run, data)
+        run.save_last(schedule.total_epochs)
+
+
+def export_best(args, data, run, schedule, bf16):
+    """Exports best.pt (the best epoch or the soup) as a TensorFlow.js model with metadata.json
+    (data, settings as given, lineage) and the run's log."""
+    ck = torch.load(run.best_path)
+    final = EmotionNet(num_classes=len(data.labels), input_size=data.size, arch=arch_of(ck))
     final.load_state_dict(ck["ema"])
     settings = {k: v for k, v in vars(args).items() if k not in ("train", "val", "run", "out", "export_only", "provenance")}
     settings["precision"] = "bf16" if bf16 else "fp32"  # what ran, not "auto"
@@ -533,34 +607,53 @@ def main():
     for key in ("teachers", "init"):
         if lineage.get(key):  # the paths as given, not this machine's cache files
             settings[key] = ",".join(entry["source"] for entry in lineage[key])
+    best = ck["best"]
     metadata = {
         "name": "faceml-emotion",
-        "labels": labels,
-        "input": meta_tr["spec"]["input"],
-        "faceCrop": meta_tr["spec"]["faceCrop"],
+        "labels": data.labels,
+        "input": data.meta_tr["spec"]["input"],
+        "faceCrop": data.meta_tr["spec"]["faceCrop"],
         "training": {
-            "data": meta_tr["source"],
-            "samples": int(len(xtr)),
-            "epochs": all_epochs,
-            "best_epoch": ck["best"]["epoch"],
-            "validation": meta_va["source"],
-            "validation_accuracy_pytorch_fp32": round(ck["best"]["accuracy"], 4),
-            "train_seconds": round(train_seconds),
+            "data": data.meta_tr["source"],
+            "samples": int(len(data.xtr)),
+            "epochs": schedule.total_epochs,
+            "best_epoch": best["epoch"],
+            "validation": data.meta_va["source"],
+            "validation_accuracy_pytorch_fp32": round(best["accuracy"], 4),
+            "train_seconds": round(run.train_seconds),
             "threads": args.threads,
             "settings": settings,
             "date": time.strftime("%Y-%m-%d"),
         },
     }
-    if ck["best"].get("soup"):
-        metadata["training"]["soup"] = {"members": ck["best"]["soup"], "epochs_each": args.soup_epochs,
-                                        "start_epoch": ck["best"]["epoch"]}
+    if best.get("soup"):
+        metadata["training"]["soup"] = {"members": best["soup"], "epochs_each": args.soup_epochs, "start_epoch": best["epoch"]}
     if lineage:
         metadata["training"]["lineage"] = lineage
-    export(final, args.out, metadata, input_size=meta_tr["size"])
-    if os.path.exists(log_path):
-        shutil.copyfile(log_path, os.path.join(args.out, "training-log.jsonl"))
-    what = f"the soup of {ck['best']['soup']} fine-tunes of epoch {ck['best']['epoch']}" if ck["best"].get("soup") else f"epoch {ck['best']['epoch']}"
-    print(f"exported {what} (val acc {ck['best']['accuracy']:.4f}) to {args.out}", flush=True)
+    export(final, args.out, metadata, input_size=data.size)
+    if os.path.exists(run.log_path):
+        shutil.copyfile(run.log_path, os.path.join(args.out, "training-log.jsonl"))
+    what = f"the soup of {best['soup']} fine-tunes of epoch {best['epoch']}" if best.get("soup") else f"epoch {best['epoch']}"
+    print(f"exported {what} (val acc {best['accuracy']:.4f}) to {args.out}", flush=True)
+
+
+def main():
+    args = get_args_parser().parse_args()
+    if args.distill_throughout and not args.teachers:
+        sys.exit("--distill-throughout needs --teachers")
+    if args.distill_throughout and args.distill_epochs:
+        sys.exit("--distill-throughout and --distill-epochs are alternatives; pass one")
+    torch.set_num_threads(args.threads)
+    bf16 = args.precision == "bf16" or (args.precision == "auto" and bf16_matmul_hardware())
+    print(f"training precision: {'bfloat16 autocast' if bf16 else 'float32'}", flush=True)
+    os.makedirs(args.run, exist_ok=True)
+    data = Data(args)
+    run = Run(args, data)
+    schedule = Schedule(args, len(data.xtr) // args.batch)
+    run.resume(schedule.total_epochs)
+    if not args.export_only:
+        train(args, data, run, schedule, bf16)
+    export_best(args, data, run, schedule, bf16)
 
 
 if __name__ == "__main__":
