@@ -11,6 +11,9 @@ export interface ModelParts {
   files: ReadonlyMap<string, Uint8Array>;
 }
 
+/** The most weight bytes FaceML loads: its models are a few MB; this leaves room for bigger ones. */
+export const MAX_MODEL_BYTES = 64 * 1024 * 1024;
+
 export interface CheckedModel {
   artifacts: tf.io.ModelArtifacts;
   metadata: ModelMetadata;

@@ -1,13 +1,11 @@
 import { unzipSync } from 'fflate';
 import { EmotionClassifier, type ModelMetadata } from '../core/classifier';
 import { FaceMLError } from '../core/errors';
-import { checkModelParts } from '../core/model-files';
+import { checkModelParts, MAX_MODEL_BYTES } from '../core/model-files';
 import { INPUT_SIZE } from '../core/preprocess';
 import { tf } from '../core/tf-backend';
 import type { StorageArea } from '../storage/storage-area';
 import { describeModel, loadModelChoice, MODEL_CHOICE_KEY, slotUrl, type CustomModel, type ModelChoice } from './model-choice';
-
-const MAX_MODEL_BYTES = 64 * 1024 * 1024;
 
 /** Picked files (model.json + weight files [+ metadata.json]) or one zip of them -> name -> bytes. */
 export async function readPickedFiles(files: File[]): Promise<Map<string, Uint8Array>> {

@@ -1,8 +1,9 @@
-import { readFile } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { open, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelMetadata } from '../core/classifier';
 import { FaceMLError } from '../core/errors';
-import { checkModelParts } from '../core/model-files';
+import { checkModelParts, MAX_MODEL_BYTES } from '../core/model-files';
 import type { tf } from '../core/tf-backend';
 
 /** Reads a layers model (model.json + weight files) from a folder, checked by the core's checkModelParts. */
@@ -15,12 +16,50 @@ export async function modelFromDir(dir: string): Promise<{ handler: tf.io.IOHand
     throw new FaceMLError('MODEL_LOAD_FAILED', `cannot read ${jsonPath}: ${(cause as Error).message}`, { cause });
   }
   const files = new Map<string, Uint8Array>();
+  let total = 0;
   for (const group of Array.isArray(modelJson?.weightsManifest) ? modelJson.weightsManifest : []) {
-    for (const p of Array.isArray(group.paths) ? (group.paths as string[]) : []) {
-      // A missing file is reported by checkModelParts, naming it.
-      await readFile(path.join(dir, p)).then((b) => files.set(p, b), () => undefined);
+    for (const p of Array.isArray(group.paths) ? (group.paths as unknown[]) : []) {
+      const bytes = await readWeightFile(dir, String(p), MAX_MODEL_BYTES - total);
+      if (!bytes) continue; // A missing file is reported by checkModelParts, naming it.
+      total += bytes.byteLength;
+      files.set(String(p), bytes);
     }
   }
   const { handler, metadata } = checkModelParts({ where: dir, modelJson, files });
   return { handler, metadata };
+}
+
+/**
+ * One weight file named by model.json: a regular file inside the model folder (after following
+ * links), of at most `budget` bytes. A manifest is data from whoever made the model: it must
+ * not make FaceML read /etc/hostname or /dev/zero. Null when the file does not exist.
+ */
+async function readWeightFile(dir: string, name: string, budget: number): Promise<Uint8Array | null> {
+  const folder = await realpath(dir);
+  const where = path.resolve(folder, name);
+  const refuse = (why: string) => new FaceMLError('MODEL_LOAD_FAILED', `${dir}: weight file "${name}" ${why}`);
+  if (path.isAbsolute(name) || !isInside(folder, where)) throw refuse('is outside the model folder');
+  let real: string;
+  try {
+    real = await realpath(where);
+  } catch {
+    return null;
+  }
+  if (!isInside(folder, real)) throw refuse('is outside the model folder');
+  // O_NONBLOCK: opening a FIFO must not wait for a writer; the fstat below then refuses it.
+  const handle = await open(real, constants.O_RDONLY | constants.O_NONBLOCK).catch(() => null);
+  if (!handle) return null;
+  try {
+    const stat = await handle.stat();
+    if (!stat.isFile()) throw refuse('is not a regular file');
+    if (stat.size > budget) throw refuse(`is larger than ${Math.round(MAX_MODEL_BYTES / 1024 / 1024)} MB, the most model weights FaceML loads`);
+    return new Uint8Array(await handle.readFile());
+  } finally {
+    await handle.close();
+  }
+}
+
+function isInside(folder: string, file: string): boolean {
+  const rel = path.relative(folder, file);
+  return rel !== '' && !rel.startsWith('..') && !path.isAbsolute(rel);
 }

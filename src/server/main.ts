@@ -1,7 +1,7 @@
 /**
  * npm run serve [-- --model <dir>]
- * Env: PORT (5000), HOST (127.0.0.1), MODEL_DIR, BODY_LIMIT_MB (10), CORS_ORIGINS (comma list),
- * QUEUE_LIMIT (64), MAX_STREAMS (256).
+ * Env: PORT (5000), HOST (127.0.0.1), MODEL_DIR, BODY_LIMIT_MB (6), MAX_MEGAPIXELS (12),
+ * CORS_ORIGINS (comma list), ALLOWED_HOSTS (comma list), QUEUE_LIMIT (64), MAX_STREAMS (256).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
@@ -24,13 +24,19 @@ const number = (name: string, fallback: number) => {
   return v;
 };
 
+const list = (raw: string | undefined) => (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+
 const host = env.HOST || '127.0.0.1';
 const port = number('PORT', 5000);
 const { app } = await buildServer({
   loadPipeline: () => createNodePipeline({ modelDir: values.model ?? env.MODEL_DIR }),
   version,
-  bodyLimit: Math.round(number('BODY_LIMIT_MB', 10) * 1024 * 1024),
-  corsOrigins: (env.CORS_ORIGINS ?? '').split(',').map((s) => s.trim()).filter(Boolean),
+  bodyLimit: Math.round(number('BODY_LIMIT_MB', 6) * 1024 * 1024),
+  maxPixels: Math.round(number('MAX_MEGAPIXELS', 12) * 1e6),
+  corsOrigins: list(env.CORS_ORIGINS),
+  // The name the server is bound to is its own; ALLOWED_HOSTS adds names it is reached by (a
+  // reverse proxy, a LAN name).
+  allowedHosts: [host, ...list(env.ALLOWED_HOSTS)],
   queueLimit: number('QUEUE_LIMIT', 64),
   maxStreams: number('MAX_STREAMS', 256),
 });

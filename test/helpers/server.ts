@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import type { StreamRegistry } from '../../src/server/streams';
 import { buildServer, type ServerOptions } from '../../src/server/app';
 import { getPipeline } from './pipeline';
 
@@ -6,12 +7,13 @@ export interface RunningServer {
   app: FastifyInstance;
   url: string;
   loaded: Promise<void>;
+  streams: StreamRegistry;
   post: (path: string, body: unknown, headers?: Record<string, string>) => Promise<{ status: number; headers: Headers; json: any }>;
 }
 
 /** The real REST server on an ephemeral loopback port, with the real pipeline. */
 export async function startServer(options: Partial<ServerOptions> = {}): Promise<RunningServer> {
-  const { app, loaded } = await buildServer({ loadPipeline: getPipeline, version: 'test', log: () => {}, ...options });
+  const { app, loaded, streams } = await buildServer({ loadPipeline: getPipeline, version: 'test', log: () => {}, ...options });
   await app.listen({ host: '127.0.0.1', port: 0 });
   const address = app.server.address();
   if (!address || typeof address === 'string') throw new Error('no address');
@@ -27,7 +29,7 @@ export async function startServer(options: Partial<ServerOptions> = {}): Promise
     }
     return { status: res.status, headers: res.headers, json };
   };
-  return { app, url, loaded, post };
+  return { app, url, loaded, streams, post };
 }
 
 export const dataUrl = (bytes: Uint8Array | Buffer, mime = 'image/jpeg') => `data:${mime};base64,${Buffer.from(bytes).toString('base64')}`;

@@ -182,7 +182,7 @@ describe.skipIf(!testDir)('REST API: bad input', () => {
   it('answers 415 to non-JSON bodies and 413 to oversize bodies and huge images', async () => {
     expectError(await server.post('/predict_emotion', 'image=abc', { 'content-type': 'text/plain' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
     expectError(await server.post('/predict_emotion', 'image=abc', { 'content-type': 'application/x-www-form-urlencoded' }), 415, 'UNSUPPORTED_MEDIA_TYPE');
-    expectError(await server.post('/predict_emotion', { image: 'A'.repeat(5 * 1024 * 1024) }), 413, 'PAYLOAD_TOO_LARGE');
+    expectError(await server.post('/predict_emotion', { image: 'A'.repeat(7 * 1024 * 1024) }), 413, 'PAYLOAD_TOO_LARGE');
     const huge = await sharp({ create: { width: 10000, height: 10000, channels: 3, background: '#555' } }).jpeg({ quality: 5 }).toBuffer();
     expectError(await server.post('/predict_emotion', { image: dataUrl(huge) }), 413, 'IMAGE_TOO_LARGE');
   });
