@@ -9,7 +9,8 @@ export const CSV_COLUMNS = ['kind', 'id', 'time', 'page_url', 'title', 'video', 
 
 /**
  * History as one CSV table (papaparse does the quoting: titles and URLs contain commas and
- * quotes). One line per face per second of each session ("face-second"), then one line per
+ * quotes; escapeFormulae puts a ' before a field that starts with = + - @, tab or return, so a
+ * page title such as =HYPERLINK(...) stays text in a spreadsheet instead of becoming a formula). One line per face per second of each session ("face-second"), then one line per
  * face of each analysed image ("image-face"). Scores are probabilities 0..1.
  */
 export function historyToCsv(history: HistoryExport): string {
@@ -24,7 +25,7 @@ export function historyToCsv(history: HistoryExport): string {
       lines.push(['image-face', img.id, new Date(img.time).toISOString(), img.pageUrl, img.imageUrl, '', i + 1, 1, f.emotion, ...LABELS.map((l) => Number(f.scores[l].toFixed(4)))]);
     });
   }
-  return Papa.unparse({ fields: [...CSV_COLUMNS], data: lines }, { newline: '\n' });
+  return Papa.unparse({ fields: [...CSV_COLUMNS], data: lines }, { newline: '\n', escapeFormulae: true });
 }
 
 export function historyToJson(history: HistoryExport): string {

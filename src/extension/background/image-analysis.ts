@@ -77,7 +77,7 @@ export function createImageAnalysis(browser: Browser, engine: EngineLink, histor
       .addImage({
         id: crypto.randomUUID(),
         time: Date.now(),
-        pageUrl: info.pageUrl ?? '',
+        pageUrl: displayUrl(info.pageUrl ?? ''),
         imageUrl: displayUrl(info.srcUrl),
         width: result.width,
         height: result.height,
