@@ -76,6 +76,32 @@ describe('background (service worker) with WXT fake browser', () => {
     expect((await bg.history.sessions()).map((s) => s.id)).toEqual(['s-1']);
   });
 
+  it('binds a session to the tab that started it and takes only seconds of about now (forged rows change nothing)', async () => {
+    await ask('toggle', { tabId });
+    const second = (await ext.fake.tabs.create({ url: 'https://meet.example/other' })).id!;
+    await ask('toggle', { tabId: second });
+    expect(await ask('historySamples', { sessionId: 's-1', rows: [ROW as never] }, ext.senders.content(tabId))).toEqual({ ok: true, saved: 1 });
+    // Another tab, even one that is on, cannot write into it; nor into the webcam's session.
+    const intoOther = await ask('historySamples', { sessionId: 's-1', rows: [[SECOND + 1, ...ROW.slice(1)] as never] }, ext.senders.content(second));
+    expect(intoOther).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(await ask('historySamples', { sessionId: 'webcam-1', rows: [ROW as never] }, ext.senders.page('/webcam.html'))).toEqual({ ok: true, saved: 1 });
+    expect(await ask('historySamples', { sessionId: 'webcam-1', rows: [[SECOND + 2, ...ROW.slice(1)] as never] }, ext.senders.content(second))).toMatchObject({
+      ok: false,
+      error: { code: 'FORBIDDEN' },
+    });
+    // Seconds far from now: the year 5138, or a day ago.
+    const future = [Math.floor(Date.UTC(5138, 0, 1) / 1000), ...ROW.slice(1)];
+    expect(await ask('historySamples', { sessionId: 's-9', rows: [future as never] }, ext.senders.content(second))).toMatchObject({ ok: false, error: { code: 'INVALID_ROWS' } });
+    expect(await ask('historySamples', { sessionId: 's-1', rows: [[SECOND - 86_400, ...ROW.slice(1)] as never] }, ext.senders.content(tabId))).toMatchObject({
+      ok: false,
+      error: { code: 'INVALID_ROWS' },
+    });
+    expect((await bg.history.sessions()).map((s) => [s.id, s.rows])).toEqual([['s-1', 1], ['webcam-1', 1]]);
+    // The tab that owns the session may still send its last seconds after it is turned off.
+    await ask('toggle', { tabId });
+    expect(await ask('historySamples', { sessionId: 's-1', rows: [[SECOND + 1, ...ROW.slice(1)] as never] }, ext.senders.content(tabId))).toEqual({ ok: true, saved: 1 });
+  });
+
   it('refuses what a content script may not ask: toggling, tab state, engine status reports', async () => {
     const asContent = ext.senders.content(tabId);
     expect(await ask('toggle', { tabId }, asContent)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });

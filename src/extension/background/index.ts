@@ -24,7 +24,7 @@ export function createBackground(browser: Browser, engine: EngineLink) {
   const tabs = createTabs(browser, engine);
   const captureTab = createTabCapture(browser);
   const history = new HistoryStore(browser.storage.local, async () => (await loadSettings(browser.storage.local)).retention);
-  const saveSamples = createHistorySink(history, tabs);
+  const saveSamples = createHistorySink(browser, history, tabs);
   const analyzeImage = createImageAnalysis(browser, engine, history, captureTab);
   registerMenus(browser, tabs, analyzeImage);
 
@@ -72,6 +72,8 @@ export function createBackground(browser: Browser, engine: EngineLink) {
     },
   };
   listen(browser, handlers);
+  // Retention also runs at every start, so a session past its age goes even if nothing is written.
+  history.applyRetention().catch((err) => console.error('faceml: retention failed', err));
 
   browser.storage.onChanged.addListener((changes, area) => {
     if (area !== 'local') return;
