@@ -1,5 +1,6 @@
 import type { ModelMetadata } from './classifier';
 import { FaceMLError } from './errors';
+import { elementsOf, topologyWeightShapes } from './model-topology';
 import { tf } from './tf-backend';
 
 /** A model.json and its weight files, however they were read (folder, picked files, zip). */
@@ -13,6 +14,8 @@ export interface ModelParts {
 
 /** The most weight bytes FaceML loads: its models are a few MB; this leaves room for bigger ones. */
 export const MAX_MODEL_BYTES = 64 * 1024 * 1024;
+/** The most parameters a model may have (64 MB of float32). */
+export const MAX_MODEL_PARAMETERS = MAX_MODEL_BYTES / 4;
 
 export interface CheckedModel {
   artifacts: tf.io.ModelArtifacts;
@@ -34,6 +37,9 @@ export function checkModelParts({ where, modelJson, files }: ModelParts): Checke
   const weightSpecs: tf.io.WeightsManifestEntry[] = [];
   const buffers: Uint8Array[] = [];
   for (const group of json.weightsManifest) {
+    if (!group || !Array.isArray(group.weights) || !Array.isArray(group.paths)) {
+      throw new FaceMLError('MODEL_LOAD_FAILED', `${where}: model.json's weightsManifest is malformed`);
+    }
     weightSpecs.push(...group.weights);
     for (const p of group.paths) {
       const bytes = files.get(p) ?? files.get(p.split('/').pop()!);
@@ -41,6 +47,7 @@ export function checkModelParts({ where, modelJson, files }: ModelParts): Checke
       buffers.push(bytes);
     }
   }
+  checkTopologyAgainstManifest(json.modelTopology, weightSpecs, where);
   const weightData = concat(buffers);
   const expectedBytes = weightSpecs.reduce((sum, w) => sum + bytesOf(w), 0);
   if (weightData.byteLength !== expectedBytes) {
@@ -60,6 +67,31 @@ export function checkModelParts({ where, modelJson, files }: ModelParts): Checke
     userDefinedMetadata: json.userDefinedMetadata,
   };
   return { artifacts, metadata, handler: tf.io.fromMemory(artifacts) };
+}
+
+/**
+ * Before tfjs builds anything: the weights the topology will allocate are the ones the manifest
+ * holds (same shapes, same count), and no more than MAX_MODEL_PARAMETERS.
+ */
+function checkTopologyAgainstManifest(topology: unknown, specs: tf.io.WeightsManifestEntry[], where: string): void {
+  const built = topologyWeightShapes(topology, where);
+  const builtCount = built.reduce((n, s) => n + elementsOf(s), 0);
+  if (builtCount > MAX_MODEL_PARAMETERS) {
+    throw new FaceMLError('MODEL_LOAD_FAILED', `${where}: the model has ${builtCount.toLocaleString('en')} parameters; FaceML loads at most ${MAX_MODEL_PARAMETERS.toLocaleString('en')}`);
+  }
+  if (!specs.every((w) => Array.isArray(w?.shape) && w.shape.every((n) => Number.isInteger(n) && n >= 0))) {
+    throw new FaceMLError('MODEL_LOAD_FAILED', `${where}: a weight in the manifest has no valid shape`);
+  }
+  const key = (s: readonly number[]) => s.join('x');
+  const want = built.map(key).sort();
+  const have = specs.map((w) => key(w.shape)).sort();
+  if (want.length !== have.length || want.some((k, i) => k !== have[i])) {
+    const manifestCount = specs.reduce((n, w) => n + elementsOf(w.shape), 0);
+    throw new FaceMLError(
+      'MODEL_LOAD_FAILED',
+      `${where}: the layers need ${built.length} weights (${builtCount.toLocaleString('en')} parameters) but the manifest lists ${specs.length} (${manifestCount.toLocaleString('en')}): model.json does not match its weights`,
+    );
+  }
 }
 
 function bytesOf(w: tf.io.WeightsManifestEntry): number {

@@ -18,8 +18,9 @@ export async function readPickedFiles(files: File[]): Promise<Map<string, Uint8A
     if (file.name.toLowerCase().endsWith('.zip')) {
       let entries: Record<string, Uint8Array>;
       try {
-        entries = unzipSync(bytes);
+        entries = unzipCapped(bytes, MAX_MODEL_BYTES);
       } catch (cause) {
+        if (cause instanceof FaceMLError) throw cause;
         throw new FaceMLError('MODEL_LOAD_FAILED', `${file.name} is not a readable zip file`, { cause });
       }
       // The folder may be zipped with its parent directory: keep base names.
@@ -29,6 +30,26 @@ export async function readPickedFiles(files: File[]): Promise<Map<string, Uint8A
     }
   }
   return out;
+}
+
+/**
+ * Unzips only while the entries' uncompressed sizes stay within `budget` bytes: the compressed
+ * size says nothing (a 1.5 MB zip can hold 1.5 GB of zeros). fflate's filter sees each entry's
+ * declared size before inflating it, and an entry that inflates to more than it declared is an
+ * error, so the budget holds for what is really allocated.
+ */
+function unzipCapped(bytes: Uint8Array, budget: number): Record<string, Uint8Array> {
+  let declared = 0;
+  let tooLarge = false;
+  const entries = unzipSync(bytes, {
+    filter: (entry) => {
+      declared += entry.originalSize;
+      if (declared > budget) tooLarge = true;
+      return !tooLarge && !entry.name.endsWith('/');
+    },
+  });
+  if (tooLarge) throw new FaceMLError('MODEL_LOAD_FAILED', `the zip holds more than ${Math.round(budget / 1024 / 1024)} MB once unpacked; a FaceML model is a few MB`);
+  return entries;
 }
 
 /**

@@ -118,4 +118,32 @@ describe('model loading and validation', () => {
     }
     classifier.dispose();
   });
+
+  it('refuses a topology that would build more weights than the manifest holds, before tfjs allocates them', async () => {
+    const dir = await copyShipped();
+    const json = JSON.parse(await readFile(path.join(dir, 'model.json'), 'utf8'));
+    // The review's model: a Dense(250000) layer and a 4-byte manifest.
+    json.modelTopology.config.layers.splice(-1, 0, { class_name: 'Dense', config: { name: 'huge', units: 250_000, activation: 'relu', use_bias: true } });
+    json.weightsManifest = [{ paths: ['weights.bin'], weights: [{ name: 'huge/bias', shape: [1], dtype: 'float32' }] }];
+    await writeFile(path.join(dir, 'model.json'), JSON.stringify(json));
+    await writeFile(path.join(dir, 'weights.bin'), new Uint8Array(4));
+    const before = process.memoryUsage().rss;
+    const t0 = performance.now();
+    const error = await loadError(dir);
+    expect(error.message).toMatch(/parameters; FaceML loads at most/);
+    expect(performance.now() - t0).toBeLessThan(5000);
+    expect(process.memoryUsage().rss - before).toBeLessThan(200 * 1024 * 1024);
+
+    // Small enough, but not what the manifest holds: refused by comparison, not by a tfjs crash.
+    const shipped = JSON.parse(await readFile(path.join(SHIPPED, 'model.json'), 'utf8'));
+    shipped.modelTopology.config.layers.find((l: { class_name: string }) => l.class_name === 'Dense').config.units = 300;
+    await writeFile(path.join(dir, 'model.json'), JSON.stringify(shipped));
+    await copyFile(path.join(SHIPPED, 'weights.bin'), path.join(dir, 'weights.bin'));
+    expect((await loadError(dir)).message).toMatch(/the layers need \d+ weights .* but the manifest lists/);
+
+    // A layer type FaceML cannot size is named, not guessed at.
+    shipped.modelTopology.config.layers.splice(1, 0, { class_name: 'Lambda', config: { name: 'mystery' } });
+    await writeFile(path.join(dir, 'model.json'), JSON.stringify(shipped));
+    expect((await loadError(dir)).message).toMatch(/cannot check layer "mystery": layer type Lambda is not supported/);
+  });
 });
