@@ -54,6 +54,14 @@ describe.skipIf(!testDir)('extension in Chromium: robustness', () => {
 
   it('answers a bad frame with an error and keeps working', async () => {
     const realm = page.extensionRealms()[0];
+    // A few hundred bytes whose header declares 16383x16383 (a VP8L WebP with its size bits
+    // rewritten): refused from the header, before the browser's decoder allocates 1 GB for it.
+    const webp = await sharp({ create: { width: 64, height: 64, channels: 3, background: '#888' } }).webp({ lossless: true }).toBuffer();
+    const bits = webp.readUInt32LE(21);
+    webp.writeUInt32LE((bits & ~0xfffffff) | 16382 | (16382 << 14), 21);
+    const bombUrl = `data:image/webp;base64,${webp.toString('base64')}`;
+    const bomb = await realm.evaluate(async (frame: string) => (globalThis as any).chrome.runtime.sendMessage({ type: 'faceml/analyze-frame', videoId: 'bomb', frame, scale: 1 }), bombUrl);
+    expect(bomb).toMatchObject({ ok: false, error: { code: 'IMAGE_TOO_LARGE', message: expect.stringContaining('16383x16383') } });
     const answers = await realm.evaluate(async () => {
       const send = (m: unknown) => (globalThis as any).chrome.runtime.sendMessage(m) as Promise<unknown>;
       return [

@@ -20,14 +20,38 @@ export interface ImageMenuClick {
 export type ImageAnalysisResult = ResponseOf<'analyzeImage'> & { via?: 'fetch' | 'capture'; notSaved?: string };
 export type AnalyzeImage = (info: ImageMenuClick, tab: { id?: number; windowId?: number } | undefined) => Promise<ImageAnalysisResult>;
 
-/** Reads an image's bytes from the extension side (same-origin via activeTab, data:, or CORS). */
-async function fetchImage(url: string): Promise<string> {
+/**
+ * Reads an image's bytes from the extension side (same-origin via activeTab, data:, or CORS),
+ * streamed with a byte cap: a body is never read past MAX_IMAGE_BYTES, whatever Content-Length
+ * says (or does not say).
+ */
+export async function fetchImage(url: string, maxBytes = MAX_IMAGE_BYTES): Promise<string> {
+  const tooLarge = () => new Error(`image is larger than ${maxBytes / 1024 / 1024} MB`);
   const res = await fetch(url, { credentials: 'omit' });
   if (!res.ok) throw new Error(`HTTP ${res.status}`);
-  const blob = await res.blob();
-  if (!blob.type.startsWith('image/')) throw new Error(`not an image (${blob.type || 'unknown type'})`);
-  if (blob.size > MAX_IMAGE_BYTES) throw new Error(`image is larger than ${MAX_IMAGE_BYTES / 1024 / 1024} MB`);
-  return blobToDataUrl(blob);
+  const type = res.headers.get('content-type')?.split(';')[0].trim() ?? '';
+  if (!type.startsWith('image/')) {
+    await res.body?.cancel();
+    throw new Error(`not an image (${type || 'unknown type'})`);
+  }
+  if (Number(res.headers.get('content-length')) > maxBytes) {
+    await res.body?.cancel();
+    throw tooLarge();
+  }
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  const reader = res.body!.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > maxBytes) {
+      await reader.cancel();
+      throw tooLarge();
+    }
+    chunks.push(value);
+  }
+  return blobToDataUrl(new Blob(chunks as BlobPart[], { type }));
 }
 
 /** Runs in the page: where the image is on screen (CSS px) and the device pixel ratio. */

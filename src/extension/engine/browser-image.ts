@@ -1,7 +1,12 @@
 import { FaceMLError } from '../../core/errors';
+import { readHeaderSize } from '../../core/image-header';
 import { assertUsableSize, type RgbaImage } from '../../core/image';
 
-/** Decodes an image data URL or Blob to RGBA pixels in an extension page (no DOM needed). */
+/**
+ * Decodes an image data URL or Blob to RGBA pixels in an extension page (no DOM needed). The
+ * size its header declares is checked first: createImageBitmap allocates the whole bitmap before
+ * anyone can look at it (a 10 KB WebP declaring 16383x16383 took a renderer to 1.7 GB).
+ */
 export async function decodeInBrowser(source: string | Blob, maxPixels?: number): Promise<RgbaImage> {
   let blob: Blob;
   if (typeof source === 'string') {
@@ -13,6 +18,9 @@ export async function decodeInBrowser(source: string | Blob, maxPixels?: number)
   } else {
     blob = source;
   }
+  const declared = readHeaderSize(new Uint8Array(await blob.arrayBuffer()));
+  if (!declared) throw new FaceMLError('INVALID_IMAGE', 'not a decodable image (expected JPEG, PNG, WebP, GIF, BMP or AVIF)');
+  assertUsableSize(declared.width, declared.height, maxPixels);
   let bitmap: ImageBitmap;
   try {
     bitmap = await createImageBitmap(blob);
