@@ -87,9 +87,11 @@ function checkTopologyAgainstManifest(topology: unknown, specs: tf.io.WeightsMan
   const have = specs.map((w) => key(w.shape)).sort();
   if (want.length !== have.length || want.some((k, i) => k !== have[i])) {
     const manifestCount = specs.reduce((n, w) => n + elementsOf(w.shape), 0);
+    const i = built.findIndex((shape, j) => key(shape) !== key(specs[j]?.shape ?? []));
+    const first = i >= 0 && specs[i] ? ` (first difference: ${specs[i].name} is [${specs[i].shape.join(', ')}], the layers need [${built[i].join(', ')}])` : '';
     throw new FaceMLError(
       'MODEL_LOAD_FAILED',
-      `${where}: the layers need ${built.length} weights (${builtCount.toLocaleString('en')} parameters) but the manifest lists ${specs.length} (${manifestCount.toLocaleString('en')}): model.json does not match its weights`,
+      `${where}: model.json does not match its weights: the layers need ${built.length} weights of ${builtCount.toLocaleString('en')} parameters, the manifest lists ${specs.length} of ${manifestCount.toLocaleString('en')}${first}`,
     );
   }
 }

@@ -139,7 +139,7 @@ describe('model loading and validation', () => {
     shipped.modelTopology.config.layers.find((l: { class_name: string }) => l.class_name === 'Dense').config.units = 300;
     await writeFile(path.join(dir, 'model.json'), JSON.stringify(shipped));
     await copyFile(path.join(SHIPPED, 'weights.bin'), path.join(dir, 'weights.bin'));
-    expect((await loadError(dir)).message).toMatch(/the layers need \d+ weights .* but the manifest lists/);
+    expect((await loadError(dir)).message).toMatch(/does not match its weights: the layers need \d+ weights .* the manifest lists .*first difference: dense1\/kernel/);
 
     // A layer type FaceML cannot size is named, not guessed at.
     shipped.modelTopology.config.layers.splice(1, 0, { class_name: 'Lambda', config: { name: 'mystery' } });
