@@ -2,6 +2,7 @@ import type { Box } from '../core/image';
 import type { DetectorOptions } from '../core/detector';
 import type { Emotion, EmotionScores } from '../core/labels';
 import { isSampleRow, type SampleRow } from '../storage/schema';
+import type { Settings } from '../storage/settings';
 import type { ModelChoice } from './model-choice';
 
 /**
@@ -158,6 +159,13 @@ export interface Protocol {
   toggle: Message<{ tabId: number }, { enabled: boolean }, 'page'>;
   /** Popup, side panel -> background: a tab's state. */
   tabState: Message<{ tabId: number }, TabState, 'page'>;
+  /**
+   * Content script -> background: the user's settings. Content scripts cannot read extension
+   * storage (the background limits it to trusted contexts), so settings reach them by message.
+   */
+  contentSettings: Message<object, { settings: Settings }, 'content'>;
+  /** Background -> content script: the settings changed. */
+  applySettings: Message<{ settings: Settings }, object, 'background'>;
   /** Background -> content script: start or stop sampling. */
   setEnabled: Message<{ enabled: boolean }, object, 'background'>;
   /** Background -> content script: what is detected now. */
@@ -200,6 +208,8 @@ const WIRE_TYPES: { [N in MessageName]: `faceml/${string}` } = {
   engineStatus: 'faceml/engine-status',
   toggle: 'faceml/toggle',
   tabState: 'faceml/tab-state',
+  contentSettings: 'faceml/content-settings',
+  applySettings: 'faceml/apply-settings',
   setEnabled: 'faceml/set-enabled',
   live: 'faceml/live',
   showImageResult: 'faceml/show-image-result',
@@ -224,6 +234,8 @@ export const ALLOWED_SENDERS: { [N in MessageName]: readonly Protocol[N]['from']
   engineStatus: ['page'],
   toggle: ['page'],
   tabState: ['page'],
+  contentSettings: ['content'],
+  applySettings: ['background'],
   setEnabled: ['background'],
   live: ['background'],
   showImageResult: ['background'],
@@ -279,6 +291,9 @@ export const GUARDS: { [N in MessageName]: (v: Record<string, unknown>) => boole
   engineStatus: () => true,
   toggle: (v) => isTabId(v.tabId),
   tabState: (v) => isTabId(v.tabId),
+  contentSettings: () => true,
+  // The receiver sanitises the settings themselves (sanitiseSettings), as it does stored ones.
+  applySettings: (v) => isObject(v.settings),
   setEnabled: (v) => typeof v.enabled === 'boolean',
   live: () => true,
   showImageResult: (v) => typeof v.srcUrl === 'string' && Array.isArray(v.faces) && v.faces.every(isFrameFace) && typeof v.width === 'number' && typeof v.height === 'number',

@@ -32,11 +32,10 @@ describe.skipIf(!testDir)('extension in Chromium: faults and fuzzed messages', (
     return engine!.evaluate(() => (globalThis as any).__facemlEngine.memory().numTensors as number);
   };
   const realm = (p: Page) => p.extensionRealms()[0];
-  const sessionRows = (p: Page) =>
-    realm(p).evaluate(async () => {
-      const key = `faceml:session:${(globalThis as any).__faceml.live().sessionId}`;
-      return (((await (globalThis as any).chrome.storage.local.get(key))[key] ?? []) as number[][]).map((r) => r[0]);
-    });
+  const sessionRows = async (p: Page) => {
+    const key = `faceml:session:${await realm(p).evaluate(() => (globalThis as any).__faceml.live().sessionId)}`;
+    return (await ext.storagePage()).evaluate(async (k: string) => (((await (globalThis as any).chrome.storage.local.get(k))[k] ?? []) as number[][]).map((r) => r[0]), key);
+  };
 
   beforeAll(async () => {
     const [face] = await cascadeFaces(1, 220, 60);
@@ -96,12 +95,12 @@ describe.skipIf(!testDir)('extension in Chromium: faults and fuzzed messages', (
     if (!before) {
       console.log('history state:', await realm(page).evaluate(async () => {
         const f = (globalThis as any).__faceml;
-        return JSON.stringify({ live: { ...f.live(), faces: f.live().faces.length }, unsaved: f.unsavedRows, keys: Object.keys(await (globalThis as any).chrome.storage.local.get(null)) });
-      }));
+        return JSON.stringify({ live: { ...f.live(), faces: f.live().faces.length }, unsaved: f.unsavedRows });
+      }), await (await ext.storagePage()).evaluate(async () => Object.keys(await (globalThis as any).chrome.storage.local.get(null))));
     }
     expect(before).toBeTruthy();
-    const removeFillers = () =>
-      realm(page).evaluate(async () => {
+    const removeFillers = async () =>
+      (await ext.storagePage()).evaluate(async () => {
         const local = (globalThis as any).chrome.storage.local;
         const keys = Object.keys(await local.get(null)).filter((k) => k.startsWith('filler'));
         await local.remove(keys);
@@ -161,7 +160,7 @@ describe.skipIf(!testDir)('extension in Chromium: faults and fuzzed messages', (
     await page.bringToFront();
     await new Promise((r) => setTimeout(r, 1500));
     expect(await waitFor(async () => ((await faceCount(page)) > 0 ? true : null), 20_000)).toBe(true);
-    const state = await realm(page).evaluate(async (id: string) => {
+    const state = await (await ext.storagePage()).evaluate(async (id: string) => {
       const local = (globalThis as any).chrome.storage.local;
       const sessions = (await local.get('faceml:sessions'))['faceml:sessions'] as { id: string; rows: number }[];
       return sessions.find((s) => s.id === id) ?? null;

@@ -39,8 +39,8 @@ describe.skipIf(!testDir)('extension in Chromium: "Analyze emotions in this imag
     // A real right-click grants activeTab; the toolbar click is the gesture puppeteer can make.
     await ext.clickAction(page);
     // The user opted in to thumbnails in history (off by default).
-    await page.extensionRealms()[0].evaluate(() => (globalThis as any).chrome.storage.local.set({ 'faceml:settings': { saveThumbnails: true } }));
     const worker = await ext.worker();
+    await worker.evaluate(() => (globalThis as any).chrome.storage.local.set({ 'faceml:settings': { saveThumbnails: true } }));
     // The very handler the context menu calls.
     const results = await worker.evaluate(
       async (pageUrl: string, urls: string[]) => {

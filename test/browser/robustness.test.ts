@@ -92,12 +92,10 @@ describe.skipIf(!testDir)('extension in Chromium: robustness', () => {
   });
 
   /** This tab's detection session as stored in history (read from the content script's side). */
-  const storedRows = async (): Promise<number[][]> =>
-    page.extensionRealms()[0].evaluate(async () => {
-      const id = (globalThis as any).__faceml.live().sessionId;
-      const key = `faceml:session:${id}`;
-      return ((await (globalThis as any).chrome.storage.local.get(key))[key] ?? []) as number[][];
-    });
+  const storedRows = async (): Promise<number[][]> => {
+    const key = `faceml:session:${await page.extensionRealms()[0].evaluate(() => (globalThis as any).__faceml.live().sessionId)}`;
+    return (await ext.storagePage()).evaluate(async (k: string) => ((await (globalThis as any).chrome.storage.local.get(k))[k] ?? []) as number[][], key);
+  };
 
   it('keeps detecting, remembers the tab and keeps the history after the service worker is stopped', async () => {
     const before = await waitFor(async () => {
@@ -107,7 +105,7 @@ describe.skipIf(!testDir)('extension in Chromium: robustness', () => {
     if (!before) {
       console.log(await page.extensionRealms()[0].evaluate(async () => {
         const f = (globalThis as any).__faceml;
-        return JSON.stringify({ live: { ...f.live(), faces: f.live().faces.length }, unsaved: f.unsavedRows, keys: Object.keys(await (globalThis as any).chrome.storage.local.get(null)) });
+        return JSON.stringify({ live: { ...f.live(), faces: f.live().faces.length }, unsaved: f.unsavedRows });
       }));
     }
     expect(before, 'history rows saved before the restart').toBeTruthy();
@@ -136,6 +134,31 @@ describe.skipIf(!testDir)('extension in Chromium: robustness', () => {
   it('cannot be driven by the page itself', async () => {
     const reachable = await page.evaluate(() => typeof (globalThis as { chrome?: { runtime?: { sendMessage?: unknown } } }).chrome?.runtime?.sendMessage);
     expect(reachable).toBe('undefined');
+  });
+
+  it('keeps extension storage from the content script\'s context (history, settings, model choice), yet the content script has its settings', async () => {
+    const fromContent = await page.extensionRealms()[0].evaluate(async () => {
+      const local = (globalThis as any).chrome.storage.local;
+      const attempt = async (f: () => Promise<unknown>) => {
+        try {
+          await f();
+          return 'allowed';
+        } catch (err) {
+          return `refused: ${(err as Error).message}`;
+        }
+      };
+      return {
+        read: await attempt(() => local.get(null)),
+        write: await attempt(() => local.set({ 'faceml:settings': { retention: { days: 3650 } } })),
+      };
+    });
+    expect(fromContent.read).toMatch(/^refused: .*not allowed/i);
+    expect(fromContent.write).toMatch(/^refused: .*not allowed/i);
+    // The settings still reach the page: the overlay style the user picks is applied.
+    await (await ext.storagePage()).evaluate(() => (globalThis as any).chrome.storage.local.set({ 'faceml:settings': { overlayStyle: 'emoji' } }));
+    const applied = await waitFor(async () => (await page.extensionRealms()[0].evaluate(() => (globalThis as any).__faceml.overlayLook?.style)) === 'emoji' || null, 10_000);
+    expect(applied).toBe(true);
+    await (await ext.storagePage()).evaluate(() => (globalThis as any).chrome.storage.local.remove('faceml:settings'));
   });
 
   it('made no request beyond 127.0.0.1 and the extension itself', () => {

@@ -102,6 +102,21 @@ describe('background (service worker) with WXT fake browser', () => {
     expect(await ask('historySamples', { sessionId: 's-1', rows: [[SECOND + 1, ...ROW.slice(1)] as never] }, ext.senders.content(tabId))).toEqual({ ok: true, saved: 1 });
   });
 
+  it('hands content scripts their settings (they may not read storage) and pushes changes to the tabs', async () => {
+    // Storage is closed to content scripts at start (Chromium enforces it: robustness test).
+    expect(await bg.storageLocked).toBe(true);
+    expect(ext.access.level).toBe('TRUSTED_CONTEXTS');
+    await saveSettings(ext.browser.storage.local, { fps: 4 });
+    expect(await ask('contentSettings', {}, ext.senders.content(tabId))).toMatchObject({ ok: true, settings: { fps: 4 } });
+    expect(await ask('contentSettings', {}, ext.senders.page())).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    const pushed: unknown[] = [];
+    ext.onInject(() => ({ ...contentPage(), applySettings: ({ settings }) => (pushed.push(settings), { ok: true }) }));
+    await ask('toggle', { tabId });
+    await saveSettings(ext.browser.storage.local, { fps: 2 });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(pushed).toMatchObject([{ fps: 2 }]);
+  });
+
   it('refuses what a content script may not ask: toggling, tab state, engine status reports', async () => {
     const asContent = ext.senders.content(tabId);
     expect(await ask('toggle', { tabId }, asContent)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });

@@ -30,6 +30,13 @@ export interface ExtensionBrowser {
    * the worker alive from then on: tests of its restarts must not call this.
    */
   worker: () => Promise<WebWorker>;
+  /**
+   * One of the extension's pages (options.html) in a window of its own, opened once: where tests
+   * read and write chrome.storage.local. Content scripts may not (the background limits storage
+   * to trusted contexts), the offscreen document has no storage API, attaching to the worker
+   * keeps it alive, and a new tab in the test's window would take the focus tab captures need.
+   */
+  storagePage: () => Promise<Page>;
   close: () => Promise<void>;
 }
 
@@ -53,6 +60,7 @@ export async function launchWithExtension(extraArgs: string[] = [], extensionDir
   await browser.waitForTarget(isWorker);
   const extension = [...(await browser.extensions()).values()][0];
   const extensionId = extension.id;
+  let storagePage: Promise<Page> | undefined;
   const openPopup = async (page: Page): Promise<Page> => {
     await page.bringToFront();
     // A popup closed a moment ago may still be listed: wait for a new one.
@@ -99,6 +107,13 @@ export async function launchWithExtension(extraArgs: string[] = [], extensionDir
       return null;
     },
     worker: async () => (await (await browser.waitForTarget(isWorker)).worker())!,
+    storagePage: () =>
+      (storagePage ??= (async () => {
+        const url = `chrome-extension://${extensionId}/options.html`;
+        const cdp = await browser.target().createCDPSession();
+        await cdp.send('Target.createTarget', { url, newWindow: true });
+        return (await (await browser.waitForTarget((t) => t.url() === url)).asPage())!;
+      })()),
     close: () => browser.close(),
   };
 }

@@ -29,6 +29,11 @@ export function fakeExtension() {
   };
   f.contextMenus = { create: (item: unknown) => menus.push(item), onClicked: { addListener: () => {} } };
   f.commands = { onCommand: { addListener: () => {} } };
+  // Chrome's storage access level (the fake has none): recorded, so tests see what was asked.
+  const access = { level: 'TRUSTED_AND_UNTRUSTED_CONTEXTS' };
+  (fakeBrowser.storage.local as unknown as Record<string, unknown>).setAccessLevel = async ({ accessLevel }: { accessLevel: string }) => {
+    access.level = accessLevel;
+  };
   (fakeBrowser.tabs as unknown as Record<string, unknown>).sendMessage = async (tabId: number, message: unknown) => {
     const page = pages.get(tabId);
     if (!page) throw new Error('Could not establish connection. Receiving end does not exist.');
@@ -39,6 +44,7 @@ export function fakeExtension() {
     fake: fakeBrowser,
     injected,
     menus,
+    access,
     /** How a newly injected page answers (default: it answers nothing of ours). */
     onInject(factory: (tabId: number) => Partial<Handlers<MessageName>>) {
       makePage = factory;

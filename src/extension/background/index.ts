@@ -6,14 +6,16 @@ import { loadModelChoice, MODEL_CHOICE_KEY } from '../model-choice';
 import { failure, type MessageName } from '../protocol';
 import { createTabCapture } from './capture';
 import type { EngineLink } from './engine-link';
+import { pushSettingsToPages } from './content-settings';
 import { createHistorySink } from './history-sink';
 import { createImageAnalysis } from './image-analysis';
 import { registerMenus } from './menus';
+import { limitStorageToTrustedContexts } from './storage-access';
 import { createTabs } from './tabs';
 import { scaleBox } from '../../core/image';
 
 /** The messages the background answers. */
-export type BackgroundMessage = Extract<MessageName, 'analyzeCapture' | 'historySamples' | 'ensureEngine' | 'engineStatusChanged' | 'engineConfig' | 'toggle' | 'tabState'>;
+export type BackgroundMessage = Extract<MessageName, 'analyzeCapture' | 'historySamples' | 'ensureEngine' | 'engineStatusChanged' | 'engineConfig' | 'contentSettings' | 'toggle' | 'tabState'>;
 
 /**
  * The service worker (Chrome) or background page (Firefox): wires tabs, captures, history, menus
@@ -21,6 +23,8 @@ export type BackgroundMessage = Extract<MessageName, 'analyzeCapture' | 'history
  * functions the toolbar button, menus and popup reach).
  */
 export function createBackground(browser: Browser, engine: EngineLink) {
+  // Before anything else runs: no content script may read or write extension storage.
+  const storageLocked = limitStorageToTrustedContexts(browser).catch((err) => (console.error('faceml: storage access level not set', err), false));
   const tabs = createTabs(browser, engine);
   const captureTab = createTabCapture(browser);
   const history = new HistoryStore(browser.storage.local, async () => (await loadSettings(browser.storage.local)).retention);
@@ -58,6 +62,9 @@ export function createBackground(browser: Browser, engine: EngineLink) {
       engine.setStatus(status);
       return { ok: true };
     },
+    async contentSettings() {
+      return { ok: true, settings: await loadSettings(browser.storage.local) };
+    },
     async engineConfig() {
       const model = await loadModelChoice(browser.storage.local).catch(() => ({ active: 'builtin' as const, custom: null }));
       return { ok: true, model };
@@ -78,7 +85,10 @@ export function createBackground(browser: Browser, engine: EngineLink) {
   browser.storage.onChanged.addListener((changes, area) => {
     if (area !== 'local') return;
     // The user lowered retention: apply it now, not only at the next write.
-    if (changes[SETTINGS_KEY]) history.applyRetention().catch((err) => console.error('faceml: retention failed', err));
+    if (changes[SETTINGS_KEY]) {
+      history.applyRetention().catch((err) => console.error('faceml: retention failed', err));
+      void pushSettingsToPages(browser);
+    }
     // Another emotion model was chosen: restart the engine with it.
     if (changes[MODEL_CHOICE_KEY]) tabs.restartEngine().catch((err) => console.error('faceml: engine restart failed', err));
   });
@@ -100,6 +110,7 @@ export function createBackground(browser: Browser, engine: EngineLink) {
     engine,
     engineStatus: () => engine.status(),
     handlers,
+    storageLocked,
   };
 }
 

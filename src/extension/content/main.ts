@@ -1,12 +1,12 @@
 import type { WxtBrowser as Browser } from 'wxt/browser';
-import { listen, type Handlers } from '../messaging';
-import { followSettings } from '../settings-client';
+import { listen, send, type Handlers } from '../messaging';
+import { sanitiseSettings, type Settings } from '../../storage/settings';
 import { ImageResults } from './image-results';
 import { painted } from './timing';
 import { VideoSampler } from './video-sampler';
 
 /** The messages a content script answers. */
-export type ContentMessage = 'setEnabled' | 'live' | 'showImageResult' | 'prepareCapture';
+export type ContentMessage = 'setEnabled' | 'live' | 'showImageResult' | 'prepareCapture' | 'applySettings';
 
 /** What WXT's content-script context gives us: listeners and an end that stop together. */
 export interface ContentLifetime {
@@ -23,10 +23,14 @@ export interface ContentLifetime {
 export function startContentScript(browser: Browser, lifetime: ContentLifetime): { sampler: VideoSampler; images: ImageResults } {
   const sampler = new VideoSampler(browser);
   const images = new ImageResults();
-  const stopSettings = followSettings(browser, (settings) => {
+  // Settings come from the background (this context may not read extension storage): asked for
+  // once now, then pushed on every change.
+  const applySettings = (settings: Settings) => {
     sampler.applySettings(settings);
     images.setLook({ style: settings.overlayStyle, confidenceThreshold: settings.confidenceThreshold });
-  });
+  };
+  let live = true;
+  void send(browser, 'contentSettings', {}).then((answer) => live && answer.ok && applySettings(sanitiseSettings(answer.settings)));
   // Leaving the page: send the last seconds to history, and stop. A page kept in the back-forward
   // cache comes back with detection off, as the worker (which saw the navigation) believes.
   lifetime.addEventListener(window, 'pagehide', () => sampler.stop());
@@ -39,6 +43,10 @@ export function startContentScript(browser: Browser, lifetime: ContentLifetime):
       return { ok: true };
     },
     live: () => ({ ok: true, ...sampler.live() }),
+    applySettings({ settings }) {
+      applySettings(sanitiseSettings(settings));
+      return { ok: true };
+    },
     showImageResult(result) {
       images.show(result);
       return { ok: true };
@@ -55,7 +63,7 @@ export function startContentScript(browser: Browser, lifetime: ContentLifetime):
   const stopListening = listen(browser, handlers);
   lifetime.onInvalidated(() => {
     stopListening();
-    stopSettings();
+    live = false;
     sampler.stop();
     images.removeAll();
   });

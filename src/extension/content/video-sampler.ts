@@ -67,6 +67,11 @@ export class VideoSampler {
     for (const t of this.videos.values()) t.overlay.setLook(this.look);
   }
 
+  /** How overlays are drawn now (the settings' style and threshold, as last applied). */
+  get overlayLook(): Readonly<typeof this.look> {
+    return this.look;
+  }
+
   get running(): boolean {
     return this.session !== null;
   }
