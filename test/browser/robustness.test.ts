@@ -165,4 +165,22 @@ describe.skipIf(!testDir)('extension in Chromium: robustness', () => {
     expect(ext.requests.length).toBeGreaterThan(0);
     expect(outsideRequests(ext)).toEqual([]);
   });
+
+  it('the request watcher sees every context: a request planted in the worker, the offscreen document and the popup is caught', async () => {
+    const planted = (where: string) => `http://127.0.0.2:9/planted-${where}`;
+    // Detection back on (the restart test turned it off): the engine's offscreen document runs.
+    await ext.clickAction(page);
+    const offscreen = await (await ext.browser.waitForTarget((t) => t.url().endsWith('/offscreen.html'))).asPage();
+    await offscreen!.evaluate((u: string) => fetch(u).catch(() => 0), planted('offscreen'));
+    // The open popup asks the worker for the tab's state, which wakes it if it was idle.
+    const popup = await ext.openPopup(page);
+    await popup.evaluate((u: string) => fetch(u).catch(() => 0), planted('popup'));
+    await (await ext.worker()).evaluate((u: string) => fetch(u).catch(() => 0), planted('worker'));
+    await popup.close();
+    const caught = await waitFor(async () => {
+      const seen = outsideRequests(ext);
+      return ['offscreen', 'popup', 'worker'].every((w) => seen.includes(planted(w))) ? seen : null;
+    }, 10_000);
+    expect(caught, `caught: ${JSON.stringify(outsideRequests(ext))}`).toBeTruthy();
+  });
 });

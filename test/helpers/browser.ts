@@ -1,6 +1,9 @@
+import { mkdtemp } from 'node:fs/promises';
+import os from 'node:os';
 import path from 'node:path';
 import puppeteer, { type Browser, type Page, type Target, type WebWorker } from 'puppeteer';
 import { PROJECT_ROOT } from '../../src/node/paths';
+import { netLogRequests } from './net-log';
 
 export const EXTENSION_DIR = path.join(PROJECT_ROOT, '.output/chrome-mv3');
 
@@ -13,8 +16,10 @@ export interface OverlaySnapshot {
 
 export interface ExtensionBrowser {
   browser: Browser;
-  /** Every URL any page or extension document requested. */
+  /** Every URL any page requested (page request events). */
   requests: string[];
+  /** The browser's NetLog file: every request of every context (outsideRequests reads it). */
+  netLog: string;
   extensionId: string;
   /**
    * Turns detection on/off for a page the way a user does: toolbar button -> popup -> toggle
@@ -42,12 +47,13 @@ export interface ExtensionBrowser {
 
 /** Debian's Chromium, headless, with the built extension loaded (see README for flags). */
 export async function launchWithExtension(extraArgs: string[] = [], extensionDir = EXTENSION_DIR): Promise<ExtensionBrowser> {
+  const netLog = path.join(await mkdtemp(path.join(os.tmpdir(), 'faceml-netlog-')), 'net-log.json');
   const browser = await puppeteer.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
     pipe: true,
     enableExtensions: [extensionDir],
-    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', ...extraArgs],
+    args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic', `--log-net-log=${netLog}`, ...extraArgs],
   });
   const requests: string[] = [];
   const watch = async (page: Page | null) => page?.on('request', (r) => requests.push(r.url()));
@@ -75,6 +81,7 @@ export async function launchWithExtension(extraArgs: string[] = [], extensionDir
     browser,
     requests,
     extensionId,
+    netLog,
     openPopup,
     clickAction: async (page) => {
       const popup = await openPopup(page);
@@ -129,11 +136,17 @@ export async function waitFor<T>(fn: () => Promise<T>, timeoutMs: number, interv
   return value;
 }
 
-/** Requests that left the machine or the extension: must be none (privacy). */
+/**
+ * Requests that left the machine or the extension: must be none (privacy). Two watchers: the
+ * pages' own request events, and the browser's NetLog, which also sees the service worker, the
+ * offscreen document and the popup. Chromium's own requests (component updates, accounts) have
+ * no initiating origin in the NetLog and are not the extension's.
+ */
 export function outsideRequests(ext: ExtensionBrowser): string[] {
-  return ext.requests.filter(
-    (u) => !/^https?:\/\/127\.0\.0\.1[:/]/.test(u) && !u.startsWith(`chrome-extension://${ext.extensionId}/`) && !/^(data|blob):/.test(u) && u !== 'about:blank',
-  );
+  const fromContexts = netLogRequests(ext.netLog).filter((r) => r.initiator !== null).map((r) => r.url);
+  const outside = (u: string) =>
+    !/^https?:\/\/127\.0\.0\.1[:/]/.test(u) && !u.startsWith(`chrome-extension://${ext.extensionId}/`) && !/^(data|blob):/.test(u) && u !== 'about:blank';
+  return [...new Set([...ext.requests, ...fromContexts].filter(outside))];
 }
 
 /** Waits until a test page's <video> elements play (the pages set window.videoReady). */
