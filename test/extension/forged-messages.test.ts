@@ -1,0 +1,107 @@
+import fc from 'fast-check';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createBackground } from '../../src/extension/background';
+import { createEngine } from '../../src/extension/engine/engine';
+import { dispatch } from '../../src/extension/messaging';
+import { GUARDS, toWire, type LiveSnapshot, type MessageName, type RequestOf } from '../../src/extension/protocol';
+import type { SampleRow } from '../../src/storage/schema';
+import { fakeExtension, recordingEngine } from '../helpers/fake-extension';
+
+const NOW_S = () => Math.floor(Date.now() / 1000);
+
+/** A per-second row that passes the protocol's guard, dated `offset` seconds from now. */
+const row = (offset: fc.Arbitrary<number>) =>
+  fc.tuple(offset, fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 99 }), fc.integer({ min: 1, max: 30 }), fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 7, maxLength: 7 }))
+    .map(([dt, video, face, frames, scores]) => [NOW_S() + dt, video, face, frames, ...scores] as SampleRow);
+const recentRows = fc.array(row(fc.integer({ min: -600, max: 30 })), { minLength: 1, maxLength: 5 });
+const staleRows = fc.array(row(fc.oneof(fc.integer({ min: -10 * 365 * 86_400, max: -3600 }), fc.integer({ min: 3600, max: 100 * 365 * 86_400 }))), { minLength: 1, maxLength: 3 });
+const box = fc.record({ x: fc.integer({ min: 0, max: 500 }), y: fc.integer({ min: 0, max: 500 }), width: fc.integer({ min: 20, max: 500 }), height: fc.integer({ min: 20, max: 500 }) });
+const anyId = fc.stringMatching(/^[\w-]{1,64}$/);
+const frame = fc.constant('data:image/jpeg;base64,AAAA');
+
+function contentPage() {
+  let running = false;
+  const live = (): LiveSnapshot => ({ running, videos: [], faces: [], fps: 0, sessionId: null, historyError: null });
+  return {
+    setEnabled: ({ enabled }: RequestOf<'setEnabled'>) => ((running = enabled), { ok: true as const }),
+    live: () => ({ ok: true as const, ...live() }),
+    prepareCapture: () => ({ ok: true as const }),
+  };
+}
+
+describe('forged but well-formed messages from content scripts (property-based)', () => {
+  let ext: ReturnType<typeof fakeExtension>;
+  let engine: ReturnType<typeof recordingEngine>;
+  let bg: ReturnType<typeof createBackground>;
+  let engineTable: ReturnType<typeof createEngine>;
+  let on: number;
+  let off: number;
+
+  beforeEach(async () => {
+    ext = fakeExtension();
+    ext.onInject(() => contentPage());
+    engine = recordingEngine();
+    bg = createBackground(ext.browser, engine);
+    // The engine's own table too: a content script's message reaches every extension context.
+    engineTable = createEngine(ext.browser, {
+      createDetector: async () => ({ detect: () => [] }),
+      modelChoice: async () => ({ active: 'builtin', custom: null }),
+      onStatus: () => undefined, // it fails to load here (no extension files): not what is tested
+    });
+    on = (await ext.fake.tabs.create({ url: 'https://meet.example/call' })).id!;
+    off = (await ext.fake.tabs.create({ url: 'https://evil.example/' })).id!;
+    await dispatch(bg.handlers, toWire('toggle', { tabId: on }), ext.senders.page());
+    const now = NOW_S();
+    const scores = [100, 100, 100, 400, 100, 100, 100];
+    await dispatch(bg.handlers, toWire('historySamples', { sessionId: 'call-1', rows: [[now, 1, 1, 5, ...scores] as SampleRow] }), ext.senders.content(on));
+    await dispatch(bg.handlers, toWire('historySamples', { sessionId: 'webcam-1', rows: [[now, 1, 1, 5, ...scores] as SampleRow] }), ext.senders.page('/webcam.html'));
+  });
+
+  /** Everything a forged message could change. */
+  const state = async () =>
+    JSON.stringify({
+      sessions: await Promise.all((await bg.history.sessions()).map(async (s) => [s.id, s.pageUrl, await bg.history.sessionRows(s.id)])),
+      images: await bg.history.images(),
+      enabled: await bg.enabledTabs(),
+      engine: engine.calls,
+      status: bg.engineStatus(),
+    });
+
+  it('refuses every one and changes nothing: rows from a tab that is off, into another tab\'s session, dated far from now; requests only other contexts may make', async () => {
+    const forged = fc.oneof(
+      // A tab that is off: no new session, and none of the existing ones.
+      fc.record({ from: fc.constant('off'), name: fc.constant('historySamples'), request: fc.record({ sessionId: fc.oneof(anyId, fc.constantFrom('call-1', 'webcam-1')), rows: recentRows }) }),
+      // The tab that is on, into sessions that are not its own.
+      fc.record({ from: fc.constant('on'), name: fc.constant('historySamples'), request: fc.record({ sessionId: fc.constant('webcam-1'), rows: recentRows }) }),
+      // Any tab, any session, rows dated hours to years away from now (the year 5138...).
+      fc.record({ from: fc.constantFrom('on', 'off'), name: fc.constant('historySamples'), request: fc.record({ sessionId: fc.oneof(anyId, fc.constant('call-1')), rows: staleRows }) }),
+      // Captures and engine restarts for a tab that is off.
+      fc.record({ from: fc.constant('off'), name: fc.constant('analyzeCapture'), request: fc.record({ videoId: anyId, rect: box, devicePixelRatio: fc.constantFrom(1, 2) }) }),
+      fc.record({ from: fc.constant('off'), name: fc.constant('ensureEngine'), request: fc.constant({}) }),
+      // What only the popup, the engine or the background may ask.
+      fc.record({ from: fc.constantFrom('on', 'off'), name: fc.constantFrom('toggle', 'tabState'), request: fc.record({ tabId: fc.constantFrom(on, off) }) }),
+      fc.record({ from: fc.constantFrom('on', 'off'), name: fc.constant('engineStatusChanged'), request: fc.record({ state: fc.constantFrom('loading', 'ready', 'error'), progress: fc.double({ min: 0, max: 1, noNaN: true }), detail: fc.string() }) }),
+      fc.record({ from: fc.constantFrom('on', 'off'), name: fc.constant('analyzeScreenshot'), request: fc.record({ tabId: fc.constantFrom(on, off), videoId: anyId, frame, crop: box }) }),
+      fc.record({ from: fc.constantFrom('on', 'off'), name: fc.constant('analyzeImage'), request: fc.record({ frame }) }),
+      fc.record({ from: fc.constantFrom('on', 'off'), name: fc.constantFrom('engineConfig', 'engineStatus'), request: fc.constant({}) }),
+    );
+    const before = await state();
+    let refused = 0;
+    await fc.assert(
+      fc.asyncProperty(forged, async ({ from, name, request }) => {
+        // Well-formed: each passes its guard, so the sender and authorisation checks are what refuse it.
+        expect(GUARDS[name as MessageName](request as Record<string, unknown>)).toBe(true);
+        const message = toWire(name as MessageName, request as never);
+        const sender = ext.senders.content(from === 'on' ? on : off);
+        // Each context answers only its own messages (undefined: not this table's).
+        const answers = (await Promise.all([dispatch(bg.handlers, message, sender), dispatch(engineTable.handlers, message, sender)])).filter((a) => a !== undefined);
+        expect(answers.length, `${name}: some context answers it`).toBeGreaterThan(0);
+        for (const answer of answers) expect(answer!.ok, `${name} from the tab that is ${from}: ${JSON.stringify(answer)}`).toBe(false);
+        refused++;
+      }),
+      { numRuns: 400, seed: 2026 },
+    );
+    expect(refused).toBe(400);
+    expect(await state()).toBe(before);
+  });
+});
