@@ -49,11 +49,25 @@ const STYLE = `
   padding: 1px 6px; border-radius: 3px; }
 .notice { position: absolute; left: 8px; top: 8px; font: 600 12px/1.4 system-ui, sans-serif;
   color: #fff; background: rgba(127, 29, 29, .9); padding: 2px 8px; border-radius: 3px; }
+[data-text]::before { content: attr(data-text); }
 `;
 
 /**
+ * Puts text on screen without putting it in the page's text: generated content (::before) is
+ * drawn but is not text that window.find() or a selection can reach, and the closed shadow root
+ * keeps the attribute from the page's scripts. A page must not read a face's emotion (in a
+ * cross-origin frame, say) off FaceML's labels. Assistive technology gets the same words from
+ * the accessible name.
+ */
+function setText(el: HTMLElement, text: string): void {
+  el.dataset.text = text;
+  el.setAttribute('role', 'img');
+  el.setAttribute('aria-label', text);
+}
+
+/**
  * Draws boxes and labels over one video or image. Lives in a shadow root so page CSS cannot reach it,
- * builds DOM with textContent only (no innerHTML: Trusted Types pages), and never takes clicks.
+ * builds DOM without innerHTML (Trusted Types pages), and never takes clicks.
  */
 export class MediaOverlay {
   private readonly host: HTMLElement;
@@ -118,11 +132,11 @@ export class MediaOverlay {
       const label = document.createElement('span');
       if (this.look.style === 'emoji' && sure) {
         label.className = 'label emoji';
-        label.textContent = EMOTION_EMOJI[face.emotion];
-        label.title = `${face.emotion} ${percent(face.confidence)}`;
+        setText(label, EMOTION_EMOJI[face.emotion]);
+        label.setAttribute('aria-label', `${face.emotion} ${percent(face.confidence)}`);
       } else {
         label.className = 'label';
-        label.textContent = sure ? `${face.emotion} ${percent(face.confidence)}` : UNCERTAIN_LABEL;
+        setText(label, sure ? `${face.emotion} ${percent(face.confidence)}` : UNCERTAIN_LABEL);
       }
       el.dataset.emotion = face.emotion;
       el.dataset.faceId = String(face.faceId);
@@ -132,7 +146,7 @@ export class MediaOverlay {
     if (this.notice) {
       const n = document.createElement('div');
       n.className = 'notice';
-      n.textContent = this.notice;
+      setText(n, this.notice);
       nodes.push(n);
     }
     this.layer.replaceChildren(...nodes);

@@ -1,5 +1,6 @@
 import type { WxtBrowser as Browser } from 'wxt/browser';
 import { translateBox, scaleBox } from '../../core/image';
+import { shown, uncovered } from './visibility';
 import { DEFAULT_SETTINGS, type Settings } from '../../storage/settings';
 import { send } from '../messaging';
 import type { FrameFace, FrameOptions, LiveSnapshot, ResponseOf } from '../protocol';
@@ -171,7 +172,7 @@ export class VideoSampler {
   private playingAndVisible(video: HTMLVideoElement): boolean {
     if (video.paused || video.ended || video.readyState < 2 || !video.videoWidth) return false;
     const rect = video.getBoundingClientRect();
-    return rect.width >= MIN_VIDEO_SIDE && rect.height >= MIN_VIDEO_SIDE;
+    return rect.width >= MIN_VIDEO_SIDE && rect.height >= MIN_VIDEO_SIDE && shown(video);
   }
 
   private trackedFor(video: HTMLVideoElement): Tracked {
@@ -239,6 +240,12 @@ export class VideoSampler {
     const dpr = window.devicePixelRatio || 1;
     const grabbedAt = performance.now();
     const rect = { x: left, y: top, width: right - left, height: bottom - top };
+    // A capture shows what is on top: only a video the user sees is analysed from one.
+    if (!uncovered(video, rect)) {
+      tracked.faces = [];
+      tracked.overlay.showNotice('FaceML: this video is covered by other content');
+      return;
+    }
     const response = await send(this.browser, 'analyzeCapture', { videoId: tracked.id, rect, devicePixelRatio: dpr, options: this.frameOptions });
     if (signal.aborted || !this.videos.has(video)) return;
     // Capture pixels of the visible part -> CSS pixels of the whole picture.
