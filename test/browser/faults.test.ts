@@ -8,6 +8,9 @@ import { composeScene } from '../../src/node/synthetic';
 import { EXTENSION_DIR, launchWithExtension, outsideRequests, waitFor, type ExtensionBrowser, waitForVideo } from '../helpers/browser';
 import { ferDir } from '../helpers/fer';
 import { randomValue, rng } from '../helpers/fuzz';
+import { forgedMessages } from '../helpers/forged';
+import fc from 'fast-check';
+import { MESSAGE_NAMES, wireType } from '../../src/extension/protocol';
 import { cascadeFaces } from '../helpers/scenes';
 import { serveStatic } from '../helpers/static-server';
 
@@ -85,6 +88,54 @@ describe.skipIf(!testDir)('extension in Chromium: faults and fuzzed messages', (
     expect(await waitFor(async () => ((await faceCount(page)) > 0 ? true : null), 20_000)).toBe(true);
     expect(await engineTensors()).toBe(tensorsBefore);
     expect(ext.browser.targets().length).toBe(tabIdBefore);
+  });
+
+  it('refuses 150 forged but well-formed messages (property-based) from a tab that is on and one that is off, and history is unchanged', async () => {
+    // A second tab with FaceML's content script but detection off (turned on, then off).
+    const offPage = await ext.browser.newPage();
+    await offPage.goto(`${site.origin}/video.html?frames=one.png&tab=off`);
+    await waitForVideo(offPage);
+    await ext.clickAction(offPage);
+    await ext.clickAction(offPage);
+    // Its seconds from the moment it was on are its own to send: let them arrive first.
+    await realm(offPage).evaluate(() => (globalThis as any).__faceml.flushHistory());
+    await page.bringToFront();
+    const store = await ext.storagePage();
+    const tabIds = await store.evaluate(async () => Object.fromEntries(((await (globalThis as any).chrome.tabs.query({})) as { id: number; url: string }[]).map((t) => [t.url, t.id])));
+    expect(tabIds[page.url()]).not.toBe(tabIds[offPage.url()]);
+    const ownSession = (await realm(page).evaluate(() => (globalThis as any).__faceml.live().sessionId)) as string;
+    const scores = [100, 100, 100, 400, 100, 100, 100];
+    expect(await store.evaluate((row: number[]) => (globalThis as any).chrome.runtime.sendMessage({ type: 'faceml/history-samples', sessionId: 'webcam-fuzz', rows: [row] }), [Math.floor(Date.now() / 1000), 1, 1, 5, ...scores])).toMatchObject({ ok: true });
+    const history = () =>
+      store.evaluate(async () => {
+        const all = await (globalThis as any).chrome.storage.local.get(null);
+        const sessions = (all['faceml:sessions'] ?? []) as { id: string }[];
+        const times = Object.entries(all).filter(([k]) => k.startsWith('faceml:session:')).flatMap(([, rows]) => (rows as number[][]).map((r) => r[0]));
+        return { ids: sessions.map((s) => s.id).sort(), webcam: all['faceml:session:webcam-fuzz'], oldest: Math.min(...times), newest: Math.max(...times) };
+      });
+    const before = await history();
+    const forged = fc.sample(forgedMessages({ on: tabIds[page.url()], off: tabIds[offPage.url()], ownSession, webcamSession: 'webcam-fuzz' }), { numRuns: 150, seed: 5138 });
+    const names = new Map(MESSAGE_NAMES.map((n) => [n, wireType(n)]));
+    const answers: { name: string; from: string; answer: unknown }[] = [];
+    for (const from of ['on', 'off'] as const) {
+      const batch = forged.filter((f) => f.from === from).map((f) => ({ type: names.get(f.name as never), ...f.request, name: f.name }));
+      const got = (await realm(from === 'on' ? page : offPage).evaluate(async (list: { name: string }[]) => {
+        const out: unknown[] = [];
+        for (const { name: _name, ...m } of list) out.push(await (globalThis as any).chrome.runtime.sendMessage(m).catch((e: Error) => ({ rejected: e.message })));
+        return out;
+      }, batch)) as unknown[];
+      got.forEach((answer, i) => answers.push({ name: batch[i].name, from, answer }));
+    }
+    expect(answers).toHaveLength(150);
+    const accepted = answers.filter((a) => (a.answer as { ok?: boolean } | undefined)?.ok === true);
+    expect(accepted, 'forged messages that were accepted').toEqual([]);
+    const after = await history();
+    // No new session, the webcam session untouched, no row dated far from now.
+    expect(after.ids).toEqual(before.ids);
+    expect(after.webcam).toEqual(before.webcam);
+    expect(after.oldest).toBeGreaterThan(Date.now() / 1000 - 3600);
+    expect(after.newest).toBeLessThan(Date.now() / 1000 + 120);
+    await offPage.close();
   });
 
   it('reports full storage in the popup, keeps detecting, and saves the held seconds once there is room', async () => {

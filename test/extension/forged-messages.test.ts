@@ -6,18 +6,9 @@ import { dispatch } from '../../src/extension/messaging';
 import { GUARDS, toWire, type LiveSnapshot, type MessageName, type RequestOf } from '../../src/extension/protocol';
 import type { SampleRow } from '../../src/storage/schema';
 import { fakeExtension, recordingEngine } from '../helpers/fake-extension';
+import { forgedMessages } from '../helpers/forged';
 
 const NOW_S = () => Math.floor(Date.now() / 1000);
-
-/** A per-second row that passes the protocol's guard, dated `offset` seconds from now. */
-const row = (offset: fc.Arbitrary<number>) =>
-  fc.tuple(offset, fc.integer({ min: 0, max: 9 }), fc.integer({ min: 0, max: 99 }), fc.integer({ min: 1, max: 30 }), fc.array(fc.integer({ min: 0, max: 1000 }), { minLength: 7, maxLength: 7 }))
-    .map(([dt, video, face, frames, scores]) => [NOW_S() + dt, video, face, frames, ...scores] as SampleRow);
-const recentRows = fc.array(row(fc.integer({ min: -600, max: 30 })), { minLength: 1, maxLength: 5 });
-const staleRows = fc.array(row(fc.oneof(fc.integer({ min: -10 * 365 * 86_400, max: -3600 }), fc.integer({ min: 3600, max: 100 * 365 * 86_400 }))), { minLength: 1, maxLength: 3 });
-const box = fc.record({ x: fc.integer({ min: 0, max: 500 }), y: fc.integer({ min: 0, max: 500 }), width: fc.integer({ min: 20, max: 500 }), height: fc.integer({ min: 20, max: 500 }) });
-const anyId = fc.stringMatching(/^[\w-]{1,64}$/);
-const frame = fc.constant('data:image/jpeg;base64,AAAA');
 
 function contentPage() {
   let running = false;
@@ -68,23 +59,7 @@ describe('forged but well-formed messages from content scripts (property-based)'
     });
 
   it('refuses every one and changes nothing: rows from a tab that is off, into another tab\'s session, dated far from now; requests only other contexts may make', async () => {
-    const forged = fc.oneof(
-      // A tab that is off: no new session, and none of the existing ones.
-      fc.record({ from: fc.constant('off'), name: fc.constant('historySamples'), request: fc.record({ sessionId: fc.oneof(anyId, fc.constantFrom('call-1', 'webcam-1')), rows: recentRows }) }),
-      // The tab that is on, into sessions that are not its own.
-      fc.record({ from: fc.constant('on'), name: fc.constant('historySamples'), request: fc.record({ sessionId: fc.constant('webcam-1'), rows: recentRows }) }),
-      // Any tab, any session, rows dated hours to years away from now (the year 5138...).
-      fc.record({ from: fc.constantFrom('on', 'off'), name: fc.constant('historySamples'), request: fc.record({ sessionId: fc.oneof(anyId, fc.constant('call-1')), rows: staleRows }) }),
-      // Captures and engine restarts for a tab that is off.
-      fc.record({ from: fc.constant('off'), name: fc.constant('analyzeCapture'), request: fc.record({ videoId: anyId, rect: box, devicePixelRatio: fc.constantFrom(1, 2) }) }),
-      fc.record({ from: fc.constant('off'), name: fc.constant('ensureEngine'), request: fc.constant({}) }),
-      // What only the popup, the engine or the background may ask.
-      fc.record({ from: fc.constantFrom('on', 'off'), name: fc.constantFrom('toggle', 'tabState'), request: fc.record({ tabId: fc.constantFrom(on, off) }) }),
-      fc.record({ from: fc.constantFrom('on', 'off'), name: fc.constant('engineStatusChanged'), request: fc.record({ state: fc.constantFrom('loading', 'ready', 'error'), progress: fc.double({ min: 0, max: 1, noNaN: true }), detail: fc.string() }) }),
-      fc.record({ from: fc.constantFrom('on', 'off'), name: fc.constant('analyzeScreenshot'), request: fc.record({ tabId: fc.constantFrom(on, off), videoId: anyId, frame, crop: box }) }),
-      fc.record({ from: fc.constantFrom('on', 'off'), name: fc.constant('analyzeImage'), request: fc.record({ frame }) }),
-      fc.record({ from: fc.constantFrom('on', 'off'), name: fc.constantFrom('engineConfig', 'engineStatus'), request: fc.constant({}) }),
-    );
+    const forged = forgedMessages({ on, off, ownSession: 'call-1', webcamSession: 'webcam-1' });
     const before = await state();
     let refused = 0;
     await fc.assert(
