@@ -15,6 +15,7 @@ import { benchCompetitors } from './competitors';
 import { benchExtension } from './extension';
 import { benchHistory } from './history';
 import { benchServer } from './server';
+import { benchServerUnderAttack } from './server-attack';
 
 const { values } = parseArgs({
   options: {
@@ -42,6 +43,9 @@ if ((!values.only || values.only === 'server') && faces) {
   const server = await benchServer(pipeline, faces, values.quick ? 3 : 10);
   console.log(server.text + '\n');
   out.server = server.figures;
+  const attack = await benchServerUnderAttack(pipeline, faces);
+  console.log(attack.text + '\n');
+  out.server_under_attack = attack.figures;
 }
 if ((!values.only || values.only === 'extension') && faces) {
   if (!existsSync(path.join(PROJECT_ROOT, '.output/chrome-mv3/manifest.json'))) execFileSync('npx', ['wxt', 'build'], { cwd: PROJECT_ROOT, stdio: 'inherit' });

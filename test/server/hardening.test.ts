@@ -2,39 +2,15 @@ import net from 'node:net';
 import { mkdtemp, mkdir, writeFile, cp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it, onTestFinished } from 'vitest';
 import { modelFromDir } from '../../src/node/model-files';
 import { PROJECT_ROOT } from '../../src/node/paths';
 import { composeScene } from '../../src/node/synthetic';
 import { ferDir, ferSample } from '../helpers/fer';
+import { slowUpload, webpBomb } from '../helpers/attacks';
 import { dataUrl, startServer, type RunningServer } from '../helpers/server';
 
 const testDir = ferDir('test');
-
-/** A lossless WebP of one colour: a few KB that declare (and decode to) width x height pixels. */
-const bomb = (width: number, height: number) => sharp({ create: { width, height, channels: 3, background: '#777' } }).webp({ lossless: true }).toBuffer();
-
-/**
- * A client that sends its headers and part of a body, then one byte every `everyMs` (a slow
- * upload). Resolves with what the server answered, or 'closed' when it hung up without a word.
- */
-function slowUpload(port: number, declaredBytes: number, sentBytes: number, everyMs: number) {
-  const socket = net.connect(port, '127.0.0.1');
-  let answer = '';
-  socket.on('data', (d) => (answer += d.toString()));
-  const done = new Promise<string>((resolve) => {
-    socket.on('close', () => resolve(answer || 'closed'));
-    socket.on('error', () => undefined);
-  });
-  socket.on('connect', () => {
-    socket.write(`POST /predict_emotion HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nContent-Type: application/json\r\nContent-Length: ${declaredBytes}\r\n\r\n`);
-    socket.write('{"image":"' + 'A'.repeat(Math.max(0, sentBytes - 10)));
-  });
-  const timer = setInterval(() => socket.writable && socket.write('A'), everyMs);
-  socket.on('close', () => clearInterval(timer));
-  return { done, destroy: () => socket.destroy() };
-}
 
 /** GET /health with this Host header, over a raw socket (fetch may not set Host). */
 function rawGet(port: number, host: string): Promise<string> {
@@ -61,7 +37,7 @@ describe.skipIf(!testDir)('REST server: hardening', () => {
   const port = () => Number(new URL(server.url).port);
 
   it('refuses a decompression bomb from its header, cheaply, at the default limit', async () => {
-    const bytes = await bomb(6300, 6300);
+    const bytes = await webpBomb(6300, 6300);
     expect(bytes.length).toBeLessThan(64 * 1024);
     const before = process.memoryUsage().rss;
     const res = await server.post('/predict_emotion', { image: dataUrl(bytes, 'image/webp') });
@@ -73,9 +49,9 @@ describe.skipIf(!testDir)('REST server: hardening', () => {
   });
 
   it('answers a normal request while 20 bombs and 40 slow uploads are in flight, and hangs up on the slow uploads', async () => {
-    const bombs = await Promise.all(Array.from({ length: 20 }, (_, i) => bomb(6300 - i, 6300)));
+    const bombs = await Promise.all(Array.from({ length: 20 }, (_, i) => webpBomb(6300 - i, 6300)));
     // Images under the limit that still cost a lot to decode: they queue behind small ones.
-    const heavy = await Promise.all(Array.from({ length: 8 }, (_, i) => bomb(3400 - i, 3400)));
+    const heavy = await Promise.all(Array.from({ length: 8 }, (_, i) => webpBomb(3400 - i, 3400)));
     const rss0 = process.memoryUsage().rss;
     const slow = Array.from({ length: 40 }, () => slowUpload(port(), 5_000_000, 1_000_000, 500));
     onTestFinished(() => slow.forEach((s) => s.destroy()));
