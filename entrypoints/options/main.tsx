@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { useEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
+import { extensionStorage } from '../../src/extension/extension-storage';
 import type { ModelMetadata } from '../../src/core/classifier';
 import { initTensorflow } from '../../src/core/tf-backend';
 import { describeModel, loadModelChoice, MODEL_CHOICE_KEY, setActiveModel, type ModelChoice, type ModelInfo } from '../../src/extension/model-choice';
@@ -10,7 +11,8 @@ import { ModelSection } from '../../src/ui/ModelSection';
 import { SettingsForm } from '../../src/ui/SettingsForm';
 import '../../src/ui/theme.css';
 
-const area = browser.storage.local;
+const storage = extensionStorage(browser);
+const area = storage.local;
 const url = (p: string) => browser.runtime.getURL(p as never);
 
 function App() {
@@ -24,11 +26,9 @@ function App() {
       .then((r) => r.json() as Promise<ModelMetadata>)
       .then((m) => setBuiltin(describeModel(m, 'faceml-emotion')))
       .catch(() => setBuiltin(null));
-    const onChanged = (changes: Record<string, unknown>, name: string) => {
-      if (name === 'local' && changes[MODEL_CHOICE_KEY]) void loadModelChoice(area).then(setChoice);
-    };
-    browser.storage.onChanged.addListener(onChanged);
-    return () => browser.storage.onChanged.removeListener(onChanged);
+    return storage.onChanged((changes) => {
+      if (changes[MODEL_CHOICE_KEY]) void loadModelChoice(area).then(setChoice);
+    });
   }, []);
   if (!settings) return <p>Loading...</p>;
   return (

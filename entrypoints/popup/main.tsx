@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
+import { extensionStorage } from '../../src/extension/extension-storage';
 import type { LiveSnapshot } from '../../src/extension/protocol';
 import { followSettings } from '../../src/extension/settings-client';
 import { NOTICE_KEY } from '../../src/storage/settings';
@@ -36,7 +37,7 @@ function App() {
   }, []);
 
   useEffect(() => {
-    void browser.storage.local.get(NOTICE_KEY).then((s) => setNotice(s[NOTICE_KEY] === true));
+    void extensionStorage(browser).local.get(NOTICE_KEY).then((s) => setNotice(s[NOTICE_KEY] === true));
     followSettings(browser, (s) => setThreshold(s.confidenceThreshold));
     let timer: ReturnType<typeof setInterval>;
     void api.activeTab().then((t) => {
@@ -58,7 +59,7 @@ function App() {
       noticeAccepted={notice}
       busy={busy || !tab}
       error={error}
-      onAcceptNotice={() => void browser.storage.local.set({ [NOTICE_KEY]: true }).then(() => setNotice(true))}
+      onAcceptNotice={() => void extensionStorage(browser).local.set({ [NOTICE_KEY]: true }).then(() => setNotice(true))}
       onToggle={async () => {
         if (!tab) return;
         setBusy(true);

@@ -1,6 +1,7 @@
 import { render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
+import { extensionStorage } from '../../src/extension/extension-storage';
 import 'uplot/dist/uPlot.min.css';
 import type { LiveSnapshot } from '../../src/extension/protocol';
 import { followSettings } from '../../src/extension/settings-client';
@@ -45,15 +46,14 @@ function App() {
     void loadHistory();
     followSettings(browser, (s) => setThreshold(s.confidenceThreshold));
     // History changes (new seconds from any tab, deletions) show up without reloading.
-    const onChanged = (changes: Record<string, unknown>, area: string) => {
-      if (area === 'local' && Object.keys(changes).some((k) => k === 'faceml:sessions' || k === 'faceml:images')) void loadHistory();
-    };
-    browser.storage.onChanged.addListener(onChanged);
+    const stopFollowing = extensionStorage(browser).onChanged((changes) => {
+      if (Object.keys(changes).some((k) => k === 'faceml:sessions' || k === 'faceml:images')) void loadHistory();
+    });
     void pollLive();
     const timer = setInterval(() => void pollLive(), 700);
     return () => {
       clearInterval(timer);
-      browser.storage.onChanged.removeListener(onChanged);
+      stopFollowing();
     };
   }, []);
 

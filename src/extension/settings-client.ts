@@ -1,4 +1,5 @@
 import type { WxtBrowser as Browser } from 'wxt/browser';
+import { extensionStorage } from './extension-storage';
 import { loadSettings, sanitiseSettings, SETTINGS_KEY, type Settings } from '../storage/settings';
 
 /**
@@ -7,17 +8,17 @@ import { loadSettings, sanitiseSettings, SETTINGS_KEY, type Settings } from '../
  */
 export function followSettings(browser: Browser, apply: (settings: Settings) => void): () => void {
   let following = true;
-  loadSettings(browser.storage.local)
+  const storage = extensionStorage(browser);
+  loadSettings(storage.local)
     .then((settings) => following && apply(settings))
     .catch(() => {
       // storage unreadable: the defaults the caller started with stay in force
     });
-  const onChanged = (changes: Record<string, { newValue?: unknown }>, area: string) => {
-    if (area === 'local' && changes[SETTINGS_KEY]) apply(sanitiseSettings(changes[SETTINGS_KEY].newValue));
-  };
-  browser.storage.onChanged.addListener(onChanged);
+  const stop = storage.onChanged((changes) => {
+    if (changes[SETTINGS_KEY]) apply(sanitiseSettings(changes[SETTINGS_KEY].newValue));
+  });
   return () => {
     following = false;
-    browser.storage.onChanged.removeListener(onChanged);
+    stop();
   };
 }

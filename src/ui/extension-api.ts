@@ -1,4 +1,5 @@
 import type { WxtBrowser as Browser } from 'wxt/browser';
+import { extensionStorage } from '../extension/extension-storage';
 import { send } from '../extension/messaging';
 import { HistoryStore } from '../storage/history';
 import { historyToCsv, historyToJson } from '../storage/export';
@@ -7,7 +8,8 @@ import type { EngineStatus } from './status';
 
 /** What the popup and side panel ask the rest of the extension. One place, typed. */
 export function extensionApi(browser: Browser) {
-  const history = new HistoryStore(browser.storage.local, async () => (await loadSettings(browser.storage.local)).retention);
+  const { local } = extensionStorage(browser);
+  const history = new HistoryStore(local, async () => (await loadSettings(local)).retention);
   return {
     history,
     async activeTab() {

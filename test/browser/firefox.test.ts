@@ -107,6 +107,10 @@ describe.skipIf(!testDir || !FIREFOX_PATH)('extension in Firefox', () => {
         return t.includes('Analysed images') && !t.includes('No detection sessions yet') ? t : null;
       }, 15_000);
       expect(listed, 'the history shows a session and images').toBeTruthy();
+      // Firefox's content scripts can read storage.local (it has no access levels): FaceML keeps
+      // nothing there; history, settings and model choice are in the extension's IndexedDB.
+      const inStorageLocal = await ff.inPage<string[]>('return browser.storage.local.get(null).then((all) => Object.keys(all))');
+      expect(inStorageLocal, 'FaceML data content scripts could read').toEqual([]);
       // Two sessions: the first, labelled for seconds, and the brief "on again" one (newest, shown
       // first). Choose the first, then wait for its rows: the chart and shares render only once
       // they have loaded.

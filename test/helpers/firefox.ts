@@ -146,7 +146,7 @@ export async function launchFirefoxWithExtension(): Promise<FirefoxWithExtension
     overlays: () =>
       marionette.execute<OverlayFace[][]>(
         `return [...document.querySelectorAll('faceml-overlay')].map((host) =>
-           [...(host.openOrClosedShadowRoot?.querySelectorAll('[data-emotion]') ?? [])].map((el) => ({ emotion: el.dataset.emotion, text: el.textContent })));`,
+           [...(host.openOrClosedShadowRoot?.querySelectorAll('[data-emotion]') ?? [])].map((el) => ({ emotion: el.dataset.emotion, text: el.querySelector('[data-text]')?.dataset.text ?? '' })));`,
         [],
         'system',
       ),

@@ -1,5 +1,6 @@
 import type { WxtBrowser as Browser } from 'wxt/browser';
 import { loadSettings } from '../../storage/settings';
+import { extensionStorage } from '../extension-storage';
 import { sendToTab } from '../messaging';
 
 /**
@@ -8,7 +9,7 @@ import { sendToTab } from '../messaging';
  * tab without our content script just does not answer).
  */
 export async function pushSettingsToPages(browser: Browser): Promise<void> {
-  const settings = await loadSettings(browser.storage.local);
+  const settings = await loadSettings(extensionStorage(browser).local);
   const tabs = await browser.tabs.query({});
   await Promise.all(tabs.map((tab) => (tab.id === undefined ? undefined : sendToTab(browser, tab.id, 'applySettings', { settings }))));
 }

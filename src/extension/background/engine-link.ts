@@ -1,6 +1,7 @@
 import type { WxtBrowser as Browser } from 'wxt/browser';
 import { dispatch, listen, send, type Handlers } from '../messaging';
 import { failure, toWire, type EngineStatus, type RequestOf, type ResponseOf } from '../protocol';
+import { extensionStorage } from '../extension-storage';
 import { loadModelChoice } from '../model-choice';
 import type { Engine, EngineMessage } from '../engine/engine';
 
@@ -79,7 +80,7 @@ export function inPageLink(browser: Browser): EngineLink {
     const { createPageDetector } = await import('../engine/page-detector');
     current = createEngine(browser, {
       createDetector: (cascade) => createPageDetector(browser.runtime.getURL('/vendor/opencv.js' as never), cascade),
-      modelChoice: () => loadModelChoice(browser.storage.local),
+      modelChoice: () => loadModelChoice(extensionStorage(browser).local),
       onStatus: () => {},
     });
     return current;

@@ -3,6 +3,7 @@ import { scaleBox, type Box } from '../../core/image';
 import { displayUrl, type HistoryStore } from '../../storage/history';
 import { loadSettings } from '../../storage/settings';
 import { blobToDataUrl } from '../engine/browser-image';
+import { extensionStorage } from '../extension-storage';
 import { sendToTab } from '../messaging';
 import { failure, type RequestOf, type ResponseOf } from '../protocol';
 import type { CaptureTab } from './capture';
@@ -90,7 +91,7 @@ export function createImageAnalysis(browser: Browser, engine: EngineLink, histor
   return async function analyzeImage(info, tab) {
     if (!info.srcUrl || tab?.id === undefined || tab.windowId === undefined) return failure('INVALID_ARGUMENT', 'no image to analyse');
     await engine.ensure();
-    const { saveThumbnails } = await loadSettings(browser.storage.local);
+    const { saveThumbnails } = await loadSettings(extensionStorage(browser).local);
     const target = { id: tab.id, windowId: tab.windowId };
     const prepared = await imageRequest(info.srcUrl, target, saveThumbnails);
     if (!prepared) return failure('IMAGE_UNAVAILABLE', 'the image could not be read or found on the page');

@@ -1,6 +1,7 @@
 import type { WxtBrowser as Browser } from 'wxt/browser';
 import { HistoryStore } from '../../storage/history';
 import { loadSettings, SETTINGS_KEY, siteAllowed } from '../../storage/settings';
+import { extensionStorage } from '../extension-storage';
 import { listen, type Handlers } from '../messaging';
 import { loadModelChoice, MODEL_CHOICE_KEY } from '../model-choice';
 import { failure, type MessageName } from '../protocol';
@@ -27,7 +28,9 @@ export function createBackground(browser: Browser, engine: EngineLink) {
   const storageLocked = limitStorageToTrustedContexts(browser).catch((err) => (console.error('faceml: storage access level not set', err), false));
   const tabs = createTabs(browser, engine);
   const captureTab = createTabCapture(browser);
-  const history = new HistoryStore(browser.storage.local, async () => (await loadSettings(browser.storage.local)).retention);
+  const storage = extensionStorage(browser);
+  const { local } = storage;
+  const history = new HistoryStore(local, async () => (await loadSettings(local)).retention);
   const saveSamples = createHistorySink(browser, history, tabs);
   const analyzeImage = createImageAnalysis(browser, engine, history, captureTab);
   registerMenus(browser, tabs, analyzeImage);
@@ -63,10 +66,10 @@ export function createBackground(browser: Browser, engine: EngineLink) {
       return { ok: true };
     },
     async contentSettings() {
-      return { ok: true, settings: await loadSettings(browser.storage.local) };
+      return { ok: true, settings: await loadSettings(local) };
     },
     async engineConfig() {
-      const model = await loadModelChoice(browser.storage.local).catch(() => ({ active: 'builtin' as const, custom: null }));
+      const model = await loadModelChoice(local).catch(() => ({ active: 'builtin' as const, custom: null }));
       return { ok: true, model };
     },
     async toggle({ tabId }) {
@@ -74,7 +77,7 @@ export function createBackground(browser: Browser, engine: EngineLink) {
     },
     async tabState({ tabId }) {
       const page = await tabs.pageDetection(tabId);
-      const [enabled, settings, tab] = await Promise.all([tabs.isOn(tabId, page), loadSettings(browser.storage.local), browser.tabs.get(tabId).catch(() => null)]);
+      const [enabled, settings, tab] = await Promise.all([tabs.isOn(tabId, page), loadSettings(local), browser.tabs.get(tabId).catch(() => null)]);
       return { ok: true, enabled, live: page.state === 'running' ? page.live : null, engine: engine.status(), allowed: siteAllowed(settings, tab?.url) };
     },
   };
@@ -82,8 +85,7 @@ export function createBackground(browser: Browser, engine: EngineLink) {
   // Retention also runs at every start, so a session past its age goes even if nothing is written.
   history.applyRetention().catch((err) => console.error('faceml: retention failed', err));
 
-  browser.storage.onChanged.addListener((changes, area) => {
-    if (area !== 'local') return;
+  storage.onChanged((changes) => {
     // The user lowered retention: apply it now, not only at the next write.
     if (changes[SETTINGS_KEY]) {
       history.applyRetention().catch((err) => console.error('faceml: retention failed', err));

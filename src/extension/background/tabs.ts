@@ -1,4 +1,5 @@
 import type { WxtBrowser as Browser } from 'wxt/browser';
+import { extensionStorage } from '../extension-storage';
 import { sendToTab } from '../messaging';
 import { loadSettings, siteAllowed } from '../../storage/settings';
 import { ensureContentScript } from './content-script';
@@ -23,7 +24,7 @@ export function createTabs(browser: Browser, engine: EngineLink) {
   }
 
   async function enable(tabId: number): Promise<void> {
-    const settings = await loadSettings(browser.storage.local);
+    const settings = await loadSettings(extensionStorage(browser).local);
     const tab = await browser.tabs.get(tabId);
     if (!siteAllowed(settings, tab.url)) {
       throw new Error(`FaceML is limited to ${settings.allowedSites.join(', ')} (allowed sites in settings)`);
