@@ -1,23 +1,12 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { createBackground } from '../../src/extension/background';
 import { dispatch } from '../../src/extension/messaging';
-import { toWire, wireType, type LiveSnapshot, type MessageName, type RequestOf } from '../../src/extension/protocol';
+import { toWire, wireType, type MessageName, type RequestOf } from '../../src/extension/protocol';
 import { saveSettings } from '../../src/storage/settings';
-import { fakeExtension, recordingEngine } from '../helpers/fake-extension';
+import { fakeContentPage, fakeExtension, recordingEngine } from '../helpers/fake-extension';
 
 const SECOND = Math.floor(Date.now() / 1000);
 const ROW = [SECOND, 1, 1, 3, 0, 0, 0, 900, 100, 0, 0];
-
-/** A content script that samples while enabled, as entrypoints/content.ts does. */
-function contentPage() {
-  let running = false;
-  const live = (): LiveSnapshot => ({ running, videos: [], faces: [], fps: 0, sessionId: null, historyError: null });
-  return {
-    setEnabled: ({ enabled }: RequestOf<'setEnabled'>) => ((running = enabled), { ok: true as const }),
-    live: () => ({ ok: true as const, ...live() }),
-    prepareCapture: () => ({ ok: true as const }),
-  };
-}
 
 describe('background (service worker) with WXT fake browser', () => {
   let ext: ReturnType<typeof fakeExtension>;
@@ -28,7 +17,7 @@ describe('background (service worker) with WXT fake browser', () => {
 
   beforeEach(async () => {
     ext = fakeExtension();
-    ext.onInject(() => contentPage());
+    ext.onInject(() => fakeContentPage());
     engine = recordingEngine();
     bg = createBackground(ext.browser, engine);
     tabId = (await ext.fake.tabs.create({ url: 'https://meet.example/call' })).id!;
@@ -110,7 +99,7 @@ describe('background (service worker) with WXT fake browser', () => {
     expect(await ask('contentSettings', {}, ext.senders.content(tabId))).toMatchObject({ ok: true, settings: { fps: 4 } });
     expect(await ask('contentSettings', {}, ext.senders.page())).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     const pushed: unknown[] = [];
-    ext.onInject(() => ({ ...contentPage(), applySettings: ({ settings }) => (pushed.push(settings), { ok: true }) }));
+    ext.onInject(() => ({ ...fakeContentPage(), applySettings: ({ settings }) => (pushed.push(settings), { ok: true }) }));
     await ask('toggle', { tabId });
     await saveSettings(ext.browser.storage.local, { fps: 2 });
     await new Promise((r) => setTimeout(r, 20));

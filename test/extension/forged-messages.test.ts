@@ -3,22 +3,12 @@ import { beforeEach, describe, expect, it } from 'vitest';
 import { createBackground } from '../../src/extension/background';
 import { createEngine } from '../../src/extension/engine/engine';
 import { dispatch } from '../../src/extension/messaging';
-import { GUARDS, toWire, type LiveSnapshot, type MessageName, type RequestOf } from '../../src/extension/protocol';
+import { GUARDS, toWire, type MessageName } from '../../src/extension/protocol';
 import type { SampleRow } from '../../src/storage/schema';
-import { fakeExtension, recordingEngine } from '../helpers/fake-extension';
+import { fakeContentPage, fakeExtension, recordingEngine } from '../helpers/fake-extension';
 import { forgedMessages } from '../helpers/forged';
 
 const NOW_S = () => Math.floor(Date.now() / 1000);
-
-function contentPage() {
-  let running = false;
-  const live = (): LiveSnapshot => ({ running, videos: [], faces: [], fps: 0, sessionId: null, historyError: null });
-  return {
-    setEnabled: ({ enabled }: RequestOf<'setEnabled'>) => ((running = enabled), { ok: true as const }),
-    live: () => ({ ok: true as const, ...live() }),
-    prepareCapture: () => ({ ok: true as const }),
-  };
-}
 
 describe('forged but well-formed messages from content scripts (property-based)', () => {
   let ext: ReturnType<typeof fakeExtension>;
@@ -30,7 +20,7 @@ describe('forged but well-formed messages from content scripts (property-based)'
 
   beforeEach(async () => {
     ext = fakeExtension();
-    ext.onInject(() => contentPage());
+    ext.onInject(() => fakeContentPage());
     engine = recordingEngine();
     bg = createBackground(ext.browser, engine);
     // The engine's own table too: a content script's message reaches every extension context.

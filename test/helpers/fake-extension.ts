@@ -2,7 +2,7 @@ import { fakeBrowser } from 'wxt/testing/fake-browser';
 import type { WxtBrowser as Browser } from 'wxt/browser';
 import { dispatch, type Handlers, type Sender } from '../../src/extension/messaging';
 import type { EngineLink } from '../../src/extension/background/engine-link';
-import type { EngineStatus, MessageName } from '../../src/extension/protocol';
+import type { EngineStatus, LiveSnapshot, MessageName, RequestOf } from '../../src/extension/protocol';
 
 /**
  * WXT's fake browser (in-memory storage, tabs, action, runtime events) with the few APIs it does
@@ -86,5 +86,16 @@ export function recordingEngine(): EngineLink & { calls: string[] } {
     ownPagesUsingEngine: async () => 0,
     status: () => status,
     setStatus: (next) => (status = next),
+  };
+}
+
+/** A content script that samples while enabled, as entrypoints/content.ts does. */
+export function fakeContentPage() {
+  let running = false;
+  const live = (): LiveSnapshot => ({ running, videos: [], faces: [], fps: 0, sessionId: null, historyError: null });
+  return {
+    setEnabled: ({ enabled }: RequestOf<'setEnabled'>) => ((running = enabled), { ok: true as const }),
+    live: () => ({ ok: true as const, ...live() }),
+    prepareCapture: () => ({ ok: true as const }),
   };
 }
