@@ -113,6 +113,9 @@ describe('background (service worker) with WXT fake browser', () => {
     expect(await ask('tabState', { tabId }, asContent)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     expect(await ask('engineStatusChanged', { state: 'ready', progress: 1, detail: 'forged' }, asContent)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
     expect(bg.engineStatus()).toBeNull();
+    // Nor from another FaceML page (the popup): only the engine reports the engine's status.
+    expect(await ask('engineStatusChanged', { state: 'error', progress: 0, detail: 'forged' }, ext.senders.page())).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });
+    expect(bg.engineStatus()).toBeNull();
     // From the engine it is taken.
     expect(await ask('engineStatusChanged', { state: 'ready', progress: 1, detail: 'ready' }, ext.senders.engine())).toEqual({ ok: true });
     expect(bg.engineStatus()).toMatchObject({ detail: 'ready' });
