@@ -80,7 +80,7 @@ describe('extension in Chromium: history written from several contexts', () => {
       await cdp.send('ServiceWorker.stopAllWorkers');
       const answer = await sent;
       const { ids, problems } = await consistency();
-      expect(problems, `trial ${trial} (stopped after ${delayMs} ms; answer ${JSON.stringify(answer).slice(0, 80)})`).toEqual([]);
+      expect(problems, `trial ${trial} (stopped after ${delayMs} ms; answer ${String(JSON.stringify(answer)).slice(0, 80)})`).toEqual([]);
       // Stored completely or not at all; and if it was answered ok, it is stored.
       if ((answer as { ok?: boolean })?.ok) expect(ids).toContain(`kill-${trial}`);
     }
