@@ -37,16 +37,25 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
 const clamp = (v: unknown, lo: number, hi: number, fallback: number) =>
   typeof v === 'number' && Number.isFinite(v) ? Math.min(hi, Math.max(lo, v)) : fallback;
 
-/** Host name a user typed ("https://www.youtube.com/watch", "youtube.com") -> "youtube.com"; null if none. */
+/** A DNS name: dot-separated labels of letters, digits and inner hyphens (IDNs arrive as xn--). */
+const HOST_NAME = /^[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?)+$/;
+const IPV4 = /^\d{1,3}(?:\.\d{1,3}){3}$/;
+
+/**
+ * Host name a user typed ("https://www.youtube.com/watch", "youtube.com") -> "youtube.com"; null
+ * when it names no site: the URL parser accepts hosts such as "notasite!!", which no page has.
+ */
 export function normaliseSite(input: string): string | null {
   const text = input.trim().toLowerCase();
   if (!text) return null;
+  let host: string;
   try {
-    const host = new URL(text.includes('://') ? text : `https://${text}`).hostname;
-    return host.replace(/^www\./, '') || null;
+    host = new URL(text.includes('://') ? text : `https://${text}`).hostname;
   } catch {
     return null;
   }
+  if (!(host === 'localhost' || IPV4.test(host) || /^\[[0-9a-f:.]+\]$/.test(host) || HOST_NAME.test(host))) return null;
+  return host.replace(/^www\./, '') || null;
 }
 
 /** Whether a page URL is on one of the allowed sites (subdomains included); true when the list is empty. */

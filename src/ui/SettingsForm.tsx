@@ -28,7 +28,7 @@ export function SettingsForm({ settings, onSave, children }: SettingsFormProps) 
     const lines = sitesText.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
     const bad = lines.filter((s) => !normaliseSite(s));
     if (bad.length) {
-      setMessage({ text: `Not a site: ${bad.join(', ')}`, error: true });
+      setMessage({ text: `Not a site: ${bad.join(', ')}. Enter host names such as meet.google.com, one per line.`, error: true });
       return;
     }
     try {
@@ -47,14 +47,14 @@ export function SettingsForm({ settings, onSave, children }: SettingsFormProps) 
           <legend>Detection</legend>
           <p>
             <label>
-              Frames analysed per second: <span class="value">{draft.fps}</span>
+              Frames analyzed per second: <span class="value">{draft.fps}</span>
               <br />
               <input name="fps" type="range" min={1} max={30} step={1} value={draft.fps} onInput={(e) => set('fps', num(e))} />
             </label>
           </p>
           <p>
             <label>
-              Minimum face size (pixels of the analysed frame):{' '}
+              Minimum face size (pixels of the analyzed frame):{' '}
               <input name="minFaceSize" type="number" min={20} max={200} value={draft.minFaceSize} onInput={(e) => set('minFaceSize', num(e))} />
             </label>
           </p>

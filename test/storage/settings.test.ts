@@ -39,4 +39,15 @@ describe('settings', () => {
     expect(siteAllowed(s, undefined)).toBe(false);
     expect(normaliseSite('')).toBeNull();
   });
+
+  it('takes host names, URLs, localhost and IP addresses as sites, and refuses what names no site', () => {
+    expect(normaliseSite('https://www.Meet.Google.com/abc-def?x=1')).toBe('meet.google.com');
+    expect(normaliseSite('zoom.us')).toBe('zoom.us');
+    expect(normaliseSite('localhost:8080')).toBe('localhost');
+    expect(normaliseSite('127.0.0.1')).toBe('127.0.0.1');
+    expect(normaliseSite('bücher.example')).toBe('xn--bcher-kva.example');
+    for (const bad of ['not a site!!', 'notasite!!', 'meet', 'a..b', '-x.com', 'http://', '*.evil']) expect(normaliseSite(bad), bad).toBeNull();
+    // Stored settings with such entries lose them.
+    expect(sanitiseSettings({ allowedSites: ['notasite!!', 'zoom.us'] }).allowedSites).toEqual(['zoom.us']);
+  });
 });
