@@ -4,8 +4,8 @@ export function ResponsibleUseNotice({ onAccept }: { onAccept: () => void }) {
     <section class="card" role="region" aria-labelledby="notice-title">
       <h2 id="notice-title">Before you start</h2>
       <ul>
-        <li>Everything stays on this device: faces are analysed locally and nothing is uploaded.</li>
-        <li>Analysing other people's faces may need their consent. Ask first.</li>
+        <li>Everything stays on this device: faces are analyzed locally and nothing is uploaded.</li>
+        <li>Analyzing other people's faces may need their consent. Ask first.</li>
         <li>
           The EU AI Act (Art. 5(1)(f)) forbids emotion recognition in workplaces and schools. Do not use FaceML there.
         </li>

@@ -132,7 +132,7 @@ function History(p: SidePanelProps) {
         </>
       )}
 
-      <h2>Analysed images</h2>
+      <h2>Analyzed images</h2>
       {p.images.length === 0 ? (
         <p class="muted">No images yet. Right-click an image and choose "Analyze emotions in this image".</p>
       ) : (

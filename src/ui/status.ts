@@ -25,7 +25,7 @@ export function isRestrictedUrl(url: string | undefined): boolean {
 
 /** What the popup says about the current tab. */
 export function tabStatus({ url, enabled, allowed, engine, live }: TabStatusInput): TabStatus {
-  if (isRestrictedUrl(url)) return { kind: 'unavailable', text: 'Cannot analyse this page: browsers protect their own pages from extensions.' };
+  if (isRestrictedUrl(url)) return { kind: 'unavailable', text: 'Cannot analyze this page: browsers protect their own pages from extensions.' };
   if (!allowed) return { kind: 'unavailable', text: 'This site is not in your allowed sites (settings).' };
   if (!enabled) return { kind: 'off', text: 'Detection is off for this tab.' };
   if (engine?.state === 'error') return { kind: 'error', text: `The detection engine failed to start: ${engine.detail}` };
@@ -35,6 +35,6 @@ export function tabStatus({ url, enabled, allowed, engine, live }: TabStatusInpu
   const notice = live?.videos.find((v) => v.notice)?.notice;
   const faces = live?.faces.length ?? 0;
   if (live && live.videos.length === 0) return { kind: 'detecting', text: 'Detecting: no playing video on this page yet.', faces: 0 };
-  if (notice && faces === 0) return { kind: 'unavailable', text: `Cannot analyse: ${notice.replace(/^FaceML:\s*/, '')}` };
+  if (notice && faces === 0) return { kind: 'unavailable', text: `Cannot analyze: ${notice.replace(/^FaceML:\s*/, '')}` };
   return { kind: 'detecting', text: `Detecting ${faces} ${faces === 1 ? 'face' : 'faces'}`, faces };
 }

@@ -104,7 +104,7 @@ describe.skipIf(!testDir || !FIREFOX_PATH)('extension in Firefox', () => {
       await ff.inPage(`[...document.querySelectorAll('button, [role=tab]')].find((b) => b.textContent.trim() === 'History').click()`);
       const listed = await waitFor(async () => {
         const t = await ff.inPage<string>('return document.body.innerText');
-        return t.includes('Analysed images') && !t.includes('No detection sessions yet') ? t : null;
+        return t.includes('Analyzed images') && !t.includes('No detection sessions yet') ? t : null;
       }, 15_000);
       expect(listed, 'the history shows a session and images').toBeTruthy();
       // Firefox's content scripts can read storage.local (it has no access levels): FaceML keeps

@@ -59,7 +59,7 @@ describe.skipIf(!testDir)('extension in Chromium: fullscreen and protected video
     expect(await waitFor(async () => (await page.evaluate(() => document.documentElement.querySelector(':scope > faceml-overlay') !== null)) || null, 5000)).toBe(true);
   });
 
-  it('says "cannot analyse protected video" for encrypted media instead of guessing labels', async () => {
+  it('says "cannot analyze protected video" for encrypted media instead of guessing labels', async () => {
     // A video file (MediaKeys cannot be set on a camera stream), analysed first...
     const clip = await ext.browser.newPage();
     await clip.goto(`${site.origin}/clip.html?src=one.webm`);
@@ -75,11 +75,11 @@ describe.skipIf(!testDir)('extension in Chromium: fullscreen and protected video
     });
     const state = await waitFor(async () => {
       const l = await live(clip);
-      return l.notice === 'FaceML: cannot analyse protected video' && l.faces === 0 ? l : null;
+      return l.notice === 'FaceML: cannot analyze protected video' && l.faces === 0 ? l : null;
     }, 10_000);
     expect(state).toBeTruthy();
     const popup = await ext.openPopup(clip);
-    await popup.waitForFunction(() => /Cannot analyse: cannot analyse protected video/.test(document.querySelector('#status')?.textContent ?? ''), { timeout: 10_000 });
+    await popup.waitForFunction(() => /Cannot analyze: cannot analyze protected video/.test(document.querySelector('#status')?.textContent ?? ''), { timeout: 10_000 });
     await popup.close();
   });
 

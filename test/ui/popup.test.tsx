@@ -112,8 +112,8 @@ describe('tabStatus', () => {
   it('covers off, not allowed, protected video and no video', () => {
     expect(tabStatus({ url: 'https://a.example/', enabled: false, allowed: true, engine: ready, live: null }).kind).toBe('off');
     expect(tabStatus({ url: 'https://a.example/', enabled: false, allowed: false, engine: ready, live: null }).text).toMatch(/allowed sites/);
-    const drm = { ...live, faces: [], videos: [{ id: 'v1', mode: 'pixels' as const, notice: 'FaceML: cannot analyse protected video' }] };
-    expect(tabStatus({ url: 'https://a.example/', enabled: true, allowed: true, engine: ready, live: drm })).toEqual({ kind: 'unavailable', text: 'Cannot analyse: cannot analyse protected video' });
+    const drm = { ...live, faces: [], videos: [{ id: 'v1', mode: 'pixels' as const, notice: 'FaceML: cannot analyze protected video' }] };
+    expect(tabStatus({ url: 'https://a.example/', enabled: true, allowed: true, engine: ready, live: drm })).toEqual({ kind: 'unavailable', text: 'Cannot analyze: cannot analyze protected video' });
     expect(tabStatus({ url: 'https://a.example/', enabled: true, allowed: true, engine: ready, live: { ...live, videos: [], faces: [] } }).text).toMatch(/no playing video/);
   });
 });

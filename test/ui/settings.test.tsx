@@ -13,7 +13,7 @@ describe('SettingsForm', () => {
   it('saves changed values through the settings store', async () => {
     const area = new MemoryArea();
     render(<SettingsForm settings={{ ...DEFAULT_SETTINGS }} onSave={async (next: Settings) => void (await saveSettings(area, next))} />);
-    fireEvent.input(screen.getByLabelText(/Frames analysed per second/), { target: { value: '8' } });
+    fireEvent.input(screen.getByLabelText(/Frames analyzed per second/), { target: { value: '8' } });
     fireEvent.input(screen.getByLabelText(/Minimum face size/), { target: { value: '48' } });
     fireEvent.click(screen.getByLabelText('Emoji'));
     fireEvent.input(screen.getByLabelText(/Sites where detection may be turned on/), { target: { value: 'https://www.youtube.com/\nmeet.google.com' } });

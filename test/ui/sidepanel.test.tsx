@@ -68,7 +68,7 @@ describe('SidePanel history', () => {
     expect(cell('happy')).toBe('60%');
     expect(cell('sad')).toBe('40%');
     expect(cell('angry')).toBe('0%');
-    expect(screen.getByText(/Analysed images/)).toBeTruthy();
+    expect(screen.getByText(/Analyzed images/)).toBeTruthy();
     expect(screen.getByText(/surprise 91%/)).toBeTruthy();
   });
 

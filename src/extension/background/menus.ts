@@ -13,7 +13,7 @@ export function registerMenus(browser: Browser, tabs: Pick<Tabs, 'toggle'>, anal
 
   browser.runtime.onInstalled.addListener(() => {
     browser.contextMenus.create({ id: IMAGE_MENU_ID, title: 'Analyze emotions in this image', contexts: ['image'] });
-    browser.contextMenus.create({ id: WEBCAM_MENU_ID, title: 'Analyse my webcam', contexts: [actionMenuContext as 'action'] });
+    browser.contextMenus.create({ id: WEBCAM_MENU_ID, title: 'Analyze my webcam', contexts: [actionMenuContext as 'action'] });
   });
   browser.contextMenus.onClicked.addListener((info, tab) => {
     if (info.menuItemId === IMAGE_MENU_ID) {

@@ -191,7 +191,7 @@ export class VideoSampler {
     // Encrypted (DRM) video cannot be read, and tab captures show it black: say so instead of guessing.
     if ((video as HTMLVideoElement & { mediaKeys?: unknown }).mediaKeys) {
       tracked.faces = [];
-      tracked.overlay.showNotice('FaceML: cannot analyse protected video');
+      tracked.overlay.showNotice('FaceML: cannot analyze protected video');
       return;
     }
     if (tracked.mode === 'pixels') {
