@@ -32,8 +32,14 @@ if { [ "${#need[@]}" -gt 0 ] || [ -n "$want_firefox" ]; } && [ -z "${FACEML_SKIP
   fi
 fi
 
+# Node.js 20.19 or newer: Vite (the extension build) needs it. WXT declares Node 22 and warns on
+# 20, but builds and passes every test there.
 if ! command -v node >/dev/null 2>&1; then
-  echo "setup: Node.js >= 20.9 is required (node not found)" >&2
+  echo "setup: Node.js >= 20.19 is required (node not found)" >&2
+  exit 1
+fi
+if ! node -e 'const [a, b] = process.versions.node.split(".").map(Number); process.exit(a > 20 || (a === 20 && b >= 19) ? 0 : 1)'; then
+  echo "setup: Node.js >= 20.19 is required (found $(node --version))" >&2
   exit 1
 fi
 export PUPPETEER_SKIP_DOWNLOAD=1
