@@ -45,6 +45,16 @@ describe('background (service worker) with WXT fake browser', () => {
     expect(await ask('tabState', { tabId })).toMatchObject({ ok: true, enabled: false, allowed: false });
   });
 
+  it('turns a tab off when its site stops being allowed: badge, page and list agree', async () => {
+    await ask('toggle', { tabId });
+    expect(await ext.fake.action.getBadgeText({ tabId })).toBe('ON');
+    await saveSettings(ext.browser.storage.local, { allowedSites: ['zoom.example'] });
+    await new Promise((r) => setTimeout(r, 20));
+    expect(await bg.enabledTabs()).toEqual([]);
+    expect(await ext.fake.action.getBadgeText({ tabId })).toBe('');
+    expect(await ask('tabState', { tabId })).toMatchObject({ ok: true, enabled: false, allowed: false });
+  });
+
   it('reconciles after a page load: a tab whose new document does not sample is off', async () => {
     await ask('toggle', { tabId });
     ext.unload(tabId); // a new document: the content script is gone

@@ -90,6 +90,7 @@ export function createBackground(browser: Browser, engine: EngineLink) {
     if (changes[SETTINGS_KEY]) {
       history.applyRetention().catch((err) => console.error('faceml: retention failed', err));
       void pushSettingsToPages(browser);
+      tabs.enforceAllowedSites().catch((err) => console.error('faceml: allowed sites not applied', err));
     }
     // Another emotion model was chosen: restart the engine with it.
     if (changes[MODEL_CHOICE_KEY]) tabs.restartEngine().catch((err) => console.error('faceml: engine restart failed', err));

@@ -70,6 +70,18 @@ export function createTabs(browser: Browser, engine: EngineLink) {
     return !on;
   }
 
+  /**
+   * The allowed sites changed: a tab that is on for a site no longer allowed is turned off, so
+   * that its badge, its page and the popup agree.
+   */
+  async function enforceAllowedSites(): Promise<void> {
+    const settings = await loadSettings(extensionStorage(browser).local);
+    for (const tabId of await list.all()) {
+      const tab = await browser.tabs.get(tabId).catch(() => null);
+      if (!tab || !siteAllowed(settings, tab.url)) await disable(tabId);
+    }
+  }
+
   /** Another model was chosen: restart a running engine with it. */
   async function restartEngine(): Promise<void> {
     if (!(await engine.running())) return;
@@ -88,6 +100,7 @@ export function createTabs(browser: Browser, engine: EngineLink) {
     pageDetection: (tabId: number) => pageDetection(browser, tabId),
     isOn,
     restartEngine,
+    enforceAllowedSites,
   };
 }
 
