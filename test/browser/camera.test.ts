@@ -45,9 +45,32 @@ describe.skipIf(!testDir)('extension in Chromium: camera (fake device)', () => {
     const snapshot = () => page.evaluate(() => (globalThis as { __facemlWebcam?: { snapshot(): unknown } }).__facemlWebcam?.snapshot() as Snapshot);
     const seen = await waitFor(async () => ((await snapshot())?.[0]?.faces.length ?? 0) >= 2, 60_000);
     expect(seen, 'two faces labelled on the webcam view').toBe(true);
-    expect(await page.$eval('#status', (e) => e.textContent)).toMatch(/Detecting/);
-    await page.click('#stop');
+    // The status names the faces and their emotions.
+    const said = await waitFor(async () => {
+      const text = (await page.$eval('#status', (e) => e.textContent)) ?? '';
+      return /^Detecting: 2 faces: (angry|disgust|fear|happy|neutral|sad|surprise) \d+%, (angry|disgust|fear|happy|neutral|sad|surprise) \d+%$/.test(text) ? text : null;
+    }, 10_000);
+    expect(said, 'status with the count and each emotion').toBeTruthy();
+    // The preview is mirrored, and each box is drawn at its face's mirrored place.
+    expect(await page.$eval('#camera', (v) => getComputedStyle(v).transform)).toBe('matrix(-1, 0, 0, 1, 0, 0)');
+    const placement = await page.evaluate(() => {
+      const v = document.getElementById('camera') as HTMLVideoElement;
+      const r = v.getBoundingClientRect();
+      const scale = r.width / v.videoWidth;
+      const [tracked] = (globalThis as any).__facemlWebcam.snapshot() as { faces: { rect: { x: number; width: number }; box: { x: number; width: number } }[] }[];
+      return tracked.faces.map((f) => ({ drawn: f.rect.x - r.left, mirrored: (v.videoWidth - f.box.x - f.box.width) * scale, unmirrored: f.box.x * scale }));
+    });
+    for (const p of placement) {
+      expect(Math.abs(p.drawn - p.mirrored)).toBeLessThan(3);
+      expect(Math.abs(p.drawn - p.unmirrored)).toBeGreaterThan(20);
+    }
+    // Stop, then Start again: the camera and the labels come back.
+    await page.click('#toggle');
     expect(await snapshot()).toEqual([]);
+    expect(await page.$eval('#toggle', (b) => b.textContent)).toBe('Start camera');
+    await page.click('#toggle');
+    expect(await waitFor(async () => ((await snapshot())?.[0]?.faces.length ?? 0) >= 2, 60_000), 'labels again after Start').toBe(true);
+    expect(await page.$eval('#toggle', (b) => b.textContent)).toBe('Stop camera');
     await page.close();
   });
 

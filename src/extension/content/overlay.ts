@@ -15,6 +15,20 @@ export interface DrawnFace {
   faceId: number;
   /** The face's box on screen (viewport px); null before it is first drawn. */
   rect: { x: number; y: number; width: number; height: number } | null;
+  /** The face's box in the analysed frame's pixels (as the engine found it, before any mirroring). */
+  box: { x: number; y: number; width: number; height: number };
+}
+
+/**
+ * Whether the element is shown mirrored (a negative horizontal scale in its transform), as
+ * self-views are (FaceML's webcam page, Meet's own tile): boxes found in the unmirrored frame
+ * are then drawn at their mirrored place.
+ */
+export function isMirrored(el: Element): boolean {
+  const transform = getComputedStyle(el).transform;
+  if (!transform || transform === 'none') return false;
+  const m = new DOMMatrixReadOnly(transform);
+  return m.a < 0;
 }
 
 /** Intrinsic size of a video frame or image. */
@@ -123,11 +137,13 @@ export class MediaOverlay {
     Object.assign(this.layer.style, { left: `${rect.left}px`, top: `${rect.top}px`, width: `${rect.width}px`, height: `${rect.height}px` });
     const sx = rect.width / this.frameSize.width;
     const sy = rect.height / this.frameSize.height;
+    const mirrored = isMirrored(this.video);
     const nodes: HTMLElement[] = this.faces.map((face) => {
       const el = document.createElement('div');
       const sure = face.confidence >= this.look.confidenceThreshold;
       el.className = this.look.style === 'box-label' ? 'face' : 'face no-box';
-      Object.assign(el.style, { left: `${face.box.x * sx}px`, top: `${face.box.y * sy}px`, width: `${face.box.width * sx}px`, height: `${face.box.height * sy}px` });
+      const x = mirrored ? this.frameSize.width - face.box.x - face.box.width : face.box.x;
+      Object.assign(el.style, { left: `${x * sx}px`, top: `${face.box.y * sy}px`, width: `${face.box.width * sx}px`, height: `${face.box.height * sy}px` });
       el.style.setProperty('--c', sure ? EMOTION_COLOR[face.emotion] : '#999999');
       const label = document.createElement('span');
       if (this.look.style === 'emoji' && sure) {
@@ -165,7 +181,7 @@ export class MediaOverlay {
     const boxes = [...this.layer.querySelectorAll<HTMLElement>('.face')];
     return this.faces.map((f, i) => {
       const r = boxes[i]?.getBoundingClientRect();
-      return { emotion: f.emotion, faceId: f.faceId, rect: r ? { x: r.left, y: r.top, width: r.width, height: r.height } : null };
+      return { emotion: f.emotion, faceId: f.faceId, rect: r ? { x: r.left, y: r.top, width: r.width, height: r.height } : null, box: f.box };
     });
   }
 
