@@ -77,6 +77,18 @@ describe.skipIf(!testDir)('extension in Chromium: "Analyze emotions in this imag
       return null;
     }, 10_000);
     expect(drawn).toEqual([1, 2]);
+
+    // The image that shows another picture loses its result (its faces are not the new one's);
+    // the other result is dismissed with its close button.
+    const realm = page.extensionRealms()[0];
+    const counts = () => realm.evaluate(() => [...((globalThis as any).__facemlImages?.values() ?? [])].map((o: { drawn: unknown[] }) => o.drawn.length));
+    await page.evaluate((url: string) => ((document.getElementById('same') as HTMLImageElement).src = url), `${crossUrl}?another`);
+    expect(await waitFor(async () => ((await counts()).length === 1 ? await counts() : null), 10_000)).toEqual([2]);
+    const button = await realm.evaluate(() => [...(globalThis as any).__facemlImages.values()][0].dismissRect as { x: number; y: number; width: number; height: number } | null);
+    expect(button, 'a close button on the result').toBeTruthy();
+    await page.mouse.click(button!.x + button!.width / 2, button!.y + button!.height / 2);
+    expect(await waitFor(async () => ((await counts()).length === 0 ? true : null), 5_000), 'dismissed').toBe(true);
+    expect(await page.$$eval('faceml-overlay', (e) => e.length)).toBe(0);
   });
 
   it('made no request beyond 127.0.0.1 and the extension itself', () => {

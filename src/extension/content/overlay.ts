@@ -64,6 +64,10 @@ const STYLE = `
 .notice { position: absolute; left: 8px; top: 8px; font: 600 12px/1.4 system-ui, sans-serif;
   color: #fff; background: rgba(127, 29, 29, .9); padding: 2px 8px; border-radius: 3px; }
 [data-text]::before { content: attr(data-text); }
+.dismiss { position: absolute; right: 4px; top: 4px; pointer-events: auto; cursor: pointer;
+  width: 24px; height: 24px; border: 0; border-radius: 12px; padding: 0;
+  font: 700 16px/24px system-ui, sans-serif; color: #fff; background: rgba(15, 23, 42, .85); }
+.dismiss:focus-visible { outline: 2px solid #2dd4bf; outline-offset: 2px; }
 `;
 
 /**
@@ -91,7 +95,13 @@ export class MediaOverlay {
   private notice: string | null = null;
   private look: OverlayLook = { style: 'box-label', confidenceThreshold: 0 };
 
-  constructor(private readonly video: MediaElement) {
+  private dismissButton: HTMLButtonElement | null = null;
+
+  /** `onDismiss`: offer a close button (image results; video overlays follow detection instead). */
+  constructor(
+    private readonly video: MediaElement,
+    private readonly onDismiss?: () => void,
+  ) {
     this.host = document.createElement('faceml-overlay');
     this.host.style.setProperty('pointer-events', 'none', 'important');
     const root = this.host.attachShadow({ mode: 'closed' });
@@ -165,7 +175,33 @@ export class MediaOverlay {
       setText(n, this.notice);
       nodes.push(n);
     }
+    if (this.onDismiss) nodes.push(this.dismissControl());
     this.layer.replaceChildren(...nodes);
+  }
+
+  /** The close button, made once (a new one each frame would lose keyboard focus). */
+  private dismissControl(): HTMLButtonElement {
+    if (!this.dismissButton) {
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'dismiss';
+      setText(button, '×');
+      button.setAttribute('role', 'button');
+      button.setAttribute('aria-label', 'Dismiss the FaceML result');
+      button.addEventListener('click', (e) => {
+        e.preventDefault();
+        e.stopPropagation();
+        this.onDismiss?.();
+      });
+      this.dismissButton = button;
+    }
+    return this.dismissButton;
+  }
+
+  /** Where the close button is on screen (viewport px), for tests: the shadow root is closed. */
+  get dismissRect(): { x: number; y: number; width: number; height: number } | null {
+    const r = this.dismissButton?.getBoundingClientRect();
+    return r ? { x: r.left, y: r.top, width: r.width, height: r.height } : null;
   }
 
   /** Hides the overlay (while the tab is captured, so labels do not end up in the picture). */
