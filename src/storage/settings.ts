@@ -18,6 +18,8 @@ export interface Settings {
   retention: { days: number; sessions: number; images: number };
   /** Keep a small thumbnail of analysed images in history. Off unless the user opts in. */
   saveThumbnails: boolean;
+  /** Keep a history at all (sessions and analysed images). Off: results are shown, never stored. */
+  saveHistory: boolean;
 }
 
 export const SETTINGS_KEY = 'faceml:settings';
@@ -32,6 +34,7 @@ export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   allowedSites: [],
   retention: { days: 30, sessions: 100, images: 500 },
   saveThumbnails: false,
+  saveHistory: true,
 });
 
 const clamp = (v: unknown, lo: number, hi: number, fallback: number) =>
@@ -91,6 +94,7 @@ export function sanitiseSettings(raw: unknown): Settings {
       images: Math.round(clamp(ret.images, 1, 10_000, d.retention.images)),
     },
     saveThumbnails: r.saveThumbnails === true,
+    saveHistory: r.saveHistory !== false,
   };
 }
 

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import type { ComponentChildren } from 'preact';
-import { normaliseSite, type OverlayStyle, type Settings } from '../storage/settings';
+import { DEFAULT_SETTINGS, normaliseSite, type OverlayStyle, type Settings } from '../storage/settings';
 
 export interface SettingsFormProps {
   settings: Settings;
@@ -17,15 +17,24 @@ const STYLES: { value: OverlayStyle; label: string }[] = [
 
 /** The settings page form. Values are validated again when stored (sanitiseSettings). */
 export function SettingsForm({ settings, onSave, children }: SettingsFormProps) {
+  const [saved, setSaved] = useState<Settings>(settings);
   const [draft, setDraft] = useState<Settings>(settings);
   const [sitesText, setSitesText] = useState(settings.allowedSites.join('\n'));
+  // Unsaved: the form differs from what was last saved (sites compared as typed, line by line).
+  const sitesOf = (text: string) => text.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
+  const dirty = JSON.stringify({ ...draft, allowedSites: [] }) !== JSON.stringify({ ...saved, allowedSites: [] }) || sitesOf(sitesText).join('\n') !== saved.allowedSites.join('\n');
+  const reset = () => {
+    setDraft({ ...DEFAULT_SETTINGS, retention: { ...DEFAULT_SETTINGS.retention }, allowedSites: [] });
+    setSitesText('');
+    setMessage({ text: 'Defaults filled in: save to keep them.', error: false });
+  };
   const [message, setMessage] = useState<{ text: string; error: boolean } | null>(null);
   const set = <K extends keyof Settings>(key: K, value: Settings[K]) => setDraft({ ...draft, [key]: value });
   const num = (e: Event) => Number((e.target as HTMLInputElement).value);
 
   const submit = async (e: Event) => {
     e.preventDefault();
-    const lines = sitesText.split(/[\n,]/).map((s) => s.trim()).filter(Boolean);
+    const lines = sitesOf(sitesText);
     const bad = lines.filter((s) => !normaliseSite(s));
     if (bad.length) {
       setMessage({ text: `Not a site: ${bad.join(', ')}. Enter host names such as meet.google.com, one per line.`, error: true });
@@ -33,6 +42,8 @@ export function SettingsForm({ settings, onSave, children }: SettingsFormProps) 
     }
     try {
       await onSave({ ...draft, allowedSites: lines });
+      setSaved({ ...draft, allowedSites: lines.map((l) => normaliseSite(l)!) });
+      setSitesText(lines.map((l) => normaliseSite(l)!).join('\n'));
       setMessage({ text: 'Saved.', error: false });
     } catch (err) {
       setMessage({ text: `Could not save: ${(err as Error).message}`, error: true });
@@ -111,14 +122,23 @@ export function SettingsForm({ settings, onSave, children }: SettingsFormProps) 
             </label>
           </p>
           <label>
+            <input name="saveHistory" type="checkbox" checked={draft.saveHistory} onChange={(e) => set('saveHistory', (e.target as HTMLInputElement).checked)} /> Keep a history of
+            detection sessions and analyzed images (off: results are shown, never stored)
+          </label>
+          <br />
+          <label>
             <input name="saveThumbnails" type="checkbox" checked={draft.saveThumbnails} onChange={(e) => set('saveThumbnails', (e.target as HTMLInputElement).checked)} /> Keep small
-            thumbnails of analysed images in history
+            thumbnails of analyzed images in history
           </label>
         </fieldset>
         <div class="row">
-          <button class="primary" type="submit">
+          <button class="primary" type="submit" disabled={!dirty}>
             Save settings
           </button>
+          <button type="button" onClick={reset}>
+            Reset to defaults
+          </button>
+          {dirty && <span class="unsaved">Unsaved changes</span>}
           {message && (
             <span role="status" class={message.error ? 'error' : ''}>
               {message.text}

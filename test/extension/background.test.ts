@@ -116,6 +116,15 @@ describe('background (service worker) with WXT fake browser', () => {
     expect(pushed).toMatchObject([{ fps: 2 }]);
   });
 
+  it('stores nothing when history is turned off in settings, and takes the rows so they are not resent', async () => {
+    await ask('toggle', { tabId });
+    await saveSettings(ext.browser.storage.local, { saveHistory: false });
+    expect(await ask('historySamples', { sessionId: 's-off', rows: [ROW as never] }, ext.senders.content(tabId))).toEqual({ ok: true, saved: 0 });
+    expect(await bg.history.sessions()).toEqual([]);
+    await saveSettings(ext.browser.storage.local, { saveHistory: true });
+    expect(await ask('historySamples', { sessionId: 's-off', rows: [ROW as never] }, ext.senders.content(tabId))).toEqual({ ok: true, saved: 1 });
+  });
+
   it('refuses what a content script may not ask: toggling, tab state, engine status reports', async () => {
     const asContent = ext.senders.content(tabId);
     expect(await ask('toggle', { tabId }, asContent)).toMatchObject({ ok: false, error: { code: 'FORBIDDEN' } });

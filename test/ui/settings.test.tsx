@@ -38,4 +38,23 @@ describe('SettingsForm', () => {
     save();
     await waitFor(() => expect(screen.getByRole('status').textContent).toMatch(/Could not save: QUOTA_BYTES/));
   });
+
+  it('shows unsaved changes, saves only when something changed, and resets to the defaults (history on/off among them)', async () => {
+    const area = new MemoryArea();
+    const mine: Settings = { ...DEFAULT_SETTINGS, fps: 12, saveHistory: false, allowedSites: ['zoom.us'], retention: { ...DEFAULT_SETTINGS.retention } };
+    render(<SettingsForm settings={mine} onSave={async (next: Settings) => void (await saveSettings(area, next))} />);
+    const saveButton = () => screen.getByRole('button', { name: 'Save settings' }) as HTMLButtonElement;
+    expect(screen.queryByText('Unsaved changes')).toBeNull();
+    expect(saveButton().disabled).toBe(true);
+    expect((screen.getByLabelText(/Keep a history/) as HTMLInputElement).checked).toBe(false);
+    fireEvent.click(screen.getByRole('button', { name: 'Reset to defaults' }));
+    expect(screen.getByText('Unsaved changes')).toBeTruthy();
+    expect(saveButton().disabled).toBe(false);
+    expect((screen.getByLabelText(/Keep a history/) as HTMLInputElement).checked).toBe(true);
+    expect((screen.getByLabelText(/Sites where detection may be turned on/) as HTMLTextAreaElement).value).toBe('');
+    save();
+    await waitFor(() => expect(screen.getByRole('status').textContent).toBe('Saved.'));
+    expect(await loadSettings(area)).toEqual(DEFAULT_SETTINGS);
+    expect(screen.queryByText('Unsaved changes')).toBeNull();
+  });
 });

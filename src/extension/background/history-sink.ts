@@ -1,7 +1,9 @@
 import type { WxtBrowser as Browser } from 'wxt/browser';
 import { HistoryStore } from '../../storage/history';
 import type { SampleRow } from '../../storage/schema';
+import { loadSettings } from '../../storage/settings';
 import { StorageFullError } from '../../storage/storage-area';
+import { extensionStorage } from '../extension-storage';
 import type { Sender } from '../messaging';
 import { failure, type RequestOf, type ResponseOf } from '../protocol';
 import type { Tabs } from './tabs';
@@ -48,6 +50,9 @@ export function createHistorySink(browser: Browser, history: HistoryStore, tabs:
       const refused = await contentMayWrite(message.sessionId, sender.tab?.id);
       if (refused) return refused;
     }
+    // History turned off in settings: the rows are taken (so the sender does not hold them and
+    // resend) and not stored.
+    if (!(await loadSettings(extensionStorage(browser).local)).saveHistory) return { ok: true, saved: 0 };
     try {
       const saved = await history.appendSamples({
         sessionId: message.sessionId,

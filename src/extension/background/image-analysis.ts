@@ -91,28 +91,31 @@ export function createImageAnalysis(browser: Browser, engine: EngineLink, histor
   return async function analyzeImage(info, tab) {
     if (!info.srcUrl || tab?.id === undefined || tab.windowId === undefined) return failure('INVALID_ARGUMENT', 'no image to analyse');
     await engine.ensure();
-    const { saveThumbnails } = await loadSettings(extensionStorage(browser).local);
+    const { saveThumbnails, saveHistory } = await loadSettings(extensionStorage(browser).local);
     const target = { id: tab.id, windowId: tab.windowId };
     const prepared = await imageRequest(info.srcUrl, target, saveThumbnails);
     if (!prepared) return failure('IMAGE_UNAVAILABLE', 'the image could not be read or found on the page');
     const result = await engine.request('analyzeImage', prepared.request);
     if (!result.ok) return result;
     let notSaved: string | null = null;
-    await history
-      .addImage({
-        id: crypto.randomUUID(),
-        time: Date.now(),
-        pageUrl: displayUrl(info.pageUrl ?? ''),
-        imageUrl: displayUrl(info.srcUrl),
-        width: result.width,
-        height: result.height,
-        faces: result.faces.map(({ box, emotion, confidence, scores }) => ({ box, emotion, confidence, scores })),
-        ...(saveThumbnails && result.thumbnail ? { thumbnail: result.thumbnail } : {}),
-      })
-      .catch((err: Error) => {
-        // Still show the result; say that it is not in history and why (storage full).
-        notSaved = err.message;
-      });
+    // History off in settings: the result is shown, not stored.
+    if (saveHistory) {
+      await history
+        .addImage({
+          id: crypto.randomUUID(),
+          time: Date.now(),
+          pageUrl: displayUrl(info.pageUrl ?? ''),
+          imageUrl: displayUrl(info.srcUrl),
+          width: result.width,
+          height: result.height,
+          faces: result.faces.map(({ box, emotion, confidence, scores }) => ({ box, emotion, confidence, scores })),
+          ...(saveThumbnails && result.thumbnail ? { thumbnail: result.thumbnail } : {}),
+        })
+        .catch((err: Error) => {
+          // Still show the result; say that it is not in history and why (storage full).
+          notSaved = err.message;
+        });
+    }
     // A capture is in screen pixels of the visible part; a fetched image in its own pixels.
     const size = prepared.size ?? { width: result.width, height: result.height };
     await ensureContentScript(browser, tab.id);
