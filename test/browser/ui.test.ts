@@ -141,14 +141,27 @@ describe.skipIf(!testDir)('extension in Chromium: popup, side panel, history, se
     await panel.waitForFunction(() => /No detection sessions yet/.test(document.body.textContent ?? ''));
   });
 
-  it('settings: allowed sites keep detection off elsewhere, with the reason in the popup', async () => {
+  it('settings: an invalid site is refused; allowed sites turn detection off elsewhere (badge too), with the reason in the popup', async () => {
+    // Detection on for this tab first: restricting the sites must turn it off, badge included.
+    await ext.clickAction(page);
+    const worker = await ext.worker();
+    const badge = () => worker.evaluate(async (url: string) => {
+      const [tab] = await (globalThis as any).chrome.tabs.query({ url });
+      return (await (globalThis as any).chrome.action.getBadgeText({ tabId: tab.id })) as string;
+    }, page.url());
+    expect(await waitFor(async () => ((await badge()) === 'ON' ? true : null), 10_000)).toBe(true);
     const options = await ext.browser.newPage();
     await options.goto(`chrome-extension://${ext.extensionId}/options.html`);
     await options.waitForSelector('textarea[name=allowedSites]');
+    await options.type('textarea[name=allowedSites]', 'notasite!!');
+    await options.click('::-p-text(Save settings)');
+    await options.waitForFunction(() => /^Not a site: notasite!!/.test(document.querySelector('[role=status]')?.textContent ?? ''));
+    await options.$eval('textarea[name=allowedSites]', (t) => ((t as HTMLTextAreaElement).value = ''));
     await options.type('textarea[name=allowedSites]', 'example.com');
     await options.click('::-p-text(Save settings)');
     await options.waitForFunction(() => document.querySelector('[role=status]')?.textContent === 'Saved.');
     await options.close();
+    expect(await waitFor(async () => ((await badge()) === '' ? true : null), 10_000), 'badge off on a site no longer allowed').toBe(true);
     await page.bringToFront();
     const popup = await ext.openPopup(page);
     await popup.waitForFunction(() => /not in your allowed sites/.test(document.querySelector('#status')?.textContent ?? ''), { timeout: 10_000 });
