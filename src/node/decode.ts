@@ -44,9 +44,17 @@ export interface DecodeOptions {
  * passed readImageHeader. EXIF orientation is applied so phone photos are upright, as browsers
  * show them.
  */
-export async function decodeImage(bytes: Uint8Array, options: DecodeOptions | number = {}): Promise<RgbaImage> {
-  const { maxPixels = DEFAULT_MAX_PIXELS, timeoutSeconds } = typeof options === 'number' ? { maxPixels: options } : options;
-  await readImageHeader(bytes, maxPixels);
+export async function decodeImage(bytes: Uint8Array, options: DecodeOptions = {}): Promise<RgbaImage> {
+  await readImageHeader(bytes, options.maxPixels);
+  return decodePixels(bytes, options);
+}
+
+/**
+ * The decoding step of decodeImage, for a caller that has already read the header with
+ * readImageHeader (the server, which orders its queue by the header's size). libvips still
+ * refuses more than `maxPixels`.
+ */
+export async function decodePixels(bytes: Uint8Array, { maxPixels = DEFAULT_MAX_PIXELS, timeoutSeconds }: DecodeOptions = {}): Promise<RgbaImage> {
   let image = sharp(bytes, { limitInputPixels: maxPixels, failOn: 'truncated' }).rotate().ensureAlpha().raw();
   if (timeoutSeconds) image = image.timeout({ seconds: timeoutSeconds });
   try {

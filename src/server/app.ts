@@ -6,7 +6,7 @@ import { bytesFromDataUrl } from '../core/data-url';
 import { FaceMLError, type FaceMLErrorCode } from '../core/errors';
 import type { EmotionPipeline } from '../core/pipeline';
 import { tf, threadsText, wasmThreadsInUse } from '../core/tf-backend';
-import { decodeImage, readImageHeader } from '../node/decode';
+import { decodePixels, readImageHeader } from '../node/decode';
 import { apiPrediction } from './format';
 import { hostAllowed } from './hosts';
 import { StreamRegistry, TooManyStreams } from './streams';
@@ -77,7 +77,6 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
     },
   );
 
-  // No type coercion: {"image": 5} is a client bug to report, not a string to guess at.
   const sendError = (reply: FastifyReply, status: number, code: string, message: string) => {
     if (status === 503) reply.header('Retry-After', '1');
     return reply.code(status).send({ error: { code, message } });
@@ -91,6 +90,7 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
   const app = Fastify({
     bodyLimit,
     logger: false,
+    // No type coercion: {"image": 5} is a client bug to report, not a string to guess at.
     ajv: { customOptions: { coerceTypes: false } },
     serverFactory: (handler) => {
       const server = http.createServer({ requestTimeout, headersTimeout: Math.min(requestTimeout, 10_000), connectionsCheckingInterval: 1000, keepAliveTimeout: 10_000 }, handler);
@@ -164,7 +164,7 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
     }
     const body = await queue.add(
       async () => {
-        const decoded = await decodeImage(bytes, { maxPixels, timeoutSeconds: options.decodeTimeoutSeconds ?? 2 });
+        const decoded = await decodePixels(bytes, { maxPixels, timeoutSeconds: options.decodeTimeoutSeconds ?? 2 });
         // A stream's frames are video: its EmotionStream tracks, smooths and alternates the views.
         const result = stream ? await stream.stream.analyze(decoded) : await pipeline.analyze(decoded);
         return apiPrediction(result, result.faces, performance.now() - t0);
