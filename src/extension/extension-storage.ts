@@ -74,6 +74,9 @@ export function indexedDbStorage(name = 'faceml'): ExtensionStorage {
       }
       return out;
     },
+    async getKeys() {
+      return (await result((await open()).transaction(STORE, 'readonly').objectStore(STORE).getAllKeys())).map(String);
+    },
     async set(items) {
       const tx = (await open()).transaction(STORE, 'readwrite');
       for (const [key, value] of Object.entries(items)) tx.objectStore(STORE).put(value, key);

@@ -95,8 +95,7 @@ export class HistoryStore {
   async sessionRows(id: string): Promise<SampleRow[]> {
     await this.migrate();
     if (!(await this.sessions()).some((s) => s.id === id)) return [];
-    const key = sessionKey(id);
-    return ((await this.area.get(key))[key] as SampleRow[] | undefined) ?? [];
+    return this.readRows(id);
   }
 
   async images(): Promise<ImageRecord[]> {
@@ -107,7 +106,8 @@ export class HistoryStore {
   /** Everything, for export. */
   async all(): Promise<{ version: number; sessions: (SessionInfo & { samples: SampleRow[] })[]; images: ImageRecord[] }> {
     const sessions = await this.sessions();
-    const withRows = await Promise.all(sessions.map(async (s) => ({ ...s, samples: await this.sessionRows(s.id) })));
+    // These sessions are the retained ones already: their rows are read without asking again.
+    const withRows = await Promise.all(sessions.map(async (s) => ({ ...s, samples: await this.readRows(s.id) })));
     return { version: SCHEMA_VERSION, sessions: withRows, images: await this.images() };
   }
 
@@ -165,8 +165,7 @@ export class HistoryStore {
   /** Deletes all history (settings stay). */
   clear(): Promise<void> {
     return this.job(async () => {
-      const all = await this.area.get(null);
-      const keys = Object.keys(all).filter((k) => k.startsWith('faceml:session:') || k === SESSIONS_KEY || k === IMAGES_KEY || k === LEGACY_HISTORY_KEY);
+      const keys = (await this.allKeys()).filter((k) => k.startsWith('faceml:session:') || k === SESSIONS_KEY || k === IMAGES_KEY || k === LEGACY_HISTORY_KEY);
       await this.area.remove(keys);
     });
   }
@@ -178,12 +177,27 @@ export class HistoryStore {
    */
   applyRetention(): Promise<void> {
     return this.job(async () => {
-      const { keep, dropped } = await this.pruneSessions(await this.readSessions());
-      await this.write({ [SESSIONS_KEY]: keep, [IMAGES_KEY]: await this.pruneImages(await this.readImages()) });
+      // It runs at every start of the worker (MV3 restarts it often): write only what it changes.
+      const sessions = await this.readSessions();
+      const { keep } = await this.pruneSessions(sessions);
+      const images = await this.readImages();
+      const keptImages = await this.pruneImages(images);
+      if (keep.length !== sessions.length || keptImages.length !== images.length) await this.write({ [SESSIONS_KEY]: keep, [IMAGES_KEY]: keptImages });
+      // Rows no kept session lists: the dropped sessions' and any a stopped worker left behind.
       const listed = new Set(keep.map((s) => sessionKey(s.id)));
-      const orphans = Object.keys(await this.area.get(null)).filter((k) => k.startsWith(sessionKey('')) && !listed.has(k));
-      if (dropped.length || orphans.length) await this.area.remove([...new Set([...dropped.map(sessionKey), ...orphans])]);
+      const unlisted = (await this.allKeys()).filter((k) => k.startsWith(sessionKey('')) && !listed.has(k));
+      if (unlisted.length) await this.area.remove(unlisted);
     });
+  }
+
+  /** Every key in the area; without reading the values (every session's rows) where it can. */
+  private async allKeys(): Promise<string[]> {
+    return this.area.getKeys ? this.area.getKeys() : Object.keys(await this.area.get(null));
+  }
+
+  private async readRows(id: string): Promise<SampleRow[]> {
+    const key = sessionKey(id);
+    return ((await this.area.get(key))[key] as SampleRow[] | undefined) ?? [];
   }
 
   private async readSessions(): Promise<SessionInfo[]> {

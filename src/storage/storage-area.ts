@@ -3,6 +3,8 @@ export interface StorageArea {
   get(keys: string | string[] | null): Promise<Record<string, unknown>>;
   set(items: Record<string, unknown>): Promise<void>;
   remove(keys: string | string[]): Promise<void>;
+  /** Every key, without reading the values (chrome.storage.local.getKeys, Chrome 130+). */
+  getKeys?(): Promise<string[]>;
 }
 
 export class StorageFullError extends Error {

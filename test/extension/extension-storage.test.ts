@@ -22,6 +22,7 @@ describe('extension storage on IndexedDB (Firefox)', () => {
     expect(await reader.local.get('a')).toEqual({ a: 1 });
     await writer.local.remove('a');
     expect(await reader.local.get(null)).toEqual({ b: { nested: [1, 2] } });
+    expect(await reader.local.getKeys!()).toEqual(['b']);
     await new Promise((r) => setTimeout(r, 20));
     expect(seen).toEqual([{ a: { newValue: 1 }, b: { newValue: { nested: [1, 2] } } }, { a: {} }]);
     stop();

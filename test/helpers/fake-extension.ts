@@ -31,6 +31,8 @@ export function fakeExtension() {
   f.commands = { onCommand: { addListener: () => {} } };
   // Chrome's storage access level (the fake has none): recorded, so tests see what was asked.
   const access = { level: 'TRUSTED_AND_UNTRUSTED_CONTEXTS' };
+  // chrome.storage.local.getKeys (Chrome 130+), which the fake lacks: its keys, as Chrome lists them.
+  (fakeBrowser.storage.local as unknown as Record<string, unknown>).getKeys = async () => Object.keys(await fakeBrowser.storage.local.get(null));
   (fakeBrowser.storage.local as unknown as Record<string, unknown>).setAccessLevel = async ({ accessLevel }: { accessLevel: string }) => {
     access.level = accessLevel;
   };

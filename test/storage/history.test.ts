@@ -157,6 +157,26 @@ describe('HistoryStore', () => {
     expect(Object.keys(area.data).filter((k) => k.startsWith('faceml:session:'))).toEqual([]);
   });
 
+  it('sweeps with the key list where the area has one (no session\'s rows read), and writes nothing when retention changes nothing', async () => {
+    const area = new MemoryArea();
+    const store = new HistoryStore(area);
+    await store.appendSamples({ sessionId: 'kept', pageUrl: '', title: '', rows: [row(T0, 1)] });
+    area.data[sessionKey('orphan')] = [row(T0, 1)];
+    const calls: string[] = [];
+    const get = area.get.bind(area);
+    const set = area.set.bind(area);
+    Object.assign(area, {
+      getKeys: async () => (calls.push('getKeys'), Object.keys(area.data)),
+      get: async (keys: string | string[] | null) => (calls.push(keys === null ? 'get(all)' : 'get'), get(keys)),
+      set: async (items: Record<string, unknown>) => (calls.push('set'), set(items)),
+    });
+    await store.applyRetention();
+    expect(calls).toContain('getKeys');
+    expect(calls).not.toContain('get(all)');
+    expect(calls).not.toContain('set'); // nothing past retention: the index is not rewritten
+    expect(Object.keys(area.data).filter((k) => k.startsWith('faceml:session:'))).toEqual([sessionKey('kept')]);
+  });
+
   it('deletes a session\'s rows before its index entry (a stop in between leaves nothing unlisted)', async () => {
     const area = new MemoryArea();
     const store = new HistoryStore(area);
