@@ -97,7 +97,7 @@ function checkTopologyAgainstManifest(topology: unknown, specs: tf.io.WeightsMan
 }
 
 function bytesOf(w: tf.io.WeightsManifestEntry): number {
-  const count = w.shape.reduce((a, b) => a * b, 1);
+  const count = elementsOf(w.shape);
   const q = w.quantization?.dtype;
   const per = q === 'float16' || q === 'uint16' ? 2 : q === 'uint8' ? 1 : w.dtype === 'bool' ? 1 : 4;
   return count * per;

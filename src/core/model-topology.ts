@@ -60,7 +60,7 @@ function layerWeights(layer: LayerJson, input: Shape): { weights: Shape[]; outpu
     case 'GlobalMaxPooling2D':
       return { weights: [], output: [input.at(-1)!] };
     case 'Flatten':
-      return { weights: [], output: [input.reduce((a, b) => a * b, 1)] };
+      return { weights: [], output: [elementsOf(input)] };
     case 'Dense': {
       const units = Number(c.units);
       const weights = [[input.at(-1)!, units]];

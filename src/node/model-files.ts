@@ -16,10 +16,12 @@ export async function modelFromDir(dir: string): Promise<{ handler: tf.io.IOHand
     throw new FaceMLError('MODEL_LOAD_FAILED', `cannot read ${jsonPath}: ${(cause as Error).message}`, { cause });
   }
   const files = new Map<string, Uint8Array>();
+  // The folder as the file system resolves it (links followed), once: every weight file must be in it.
+  const folder = await realpath(dir).catch(() => dir);
   let total = 0;
   for (const group of Array.isArray(modelJson?.weightsManifest) ? modelJson.weightsManifest : []) {
     for (const p of Array.isArray(group.paths) ? (group.paths as unknown[]) : []) {
-      const bytes = await readWeightFile(dir, String(p), MAX_MODEL_BYTES - total);
+      const bytes = await readWeightFile(dir, folder, String(p), MAX_MODEL_BYTES - total);
       if (!bytes) continue; // A missing file is reported by checkModelParts, naming it.
       total += bytes.byteLength;
       files.set(String(p), bytes);
@@ -30,12 +32,11 @@ export async function modelFromDir(dir: string): Promise<{ handler: tf.io.IOHand
 }
 
 /**
- * One weight file named by model.json: a regular file inside the model folder (after following
- * links), of at most `budget` bytes. A manifest is data from whoever made the model: it must
+ * One weight file named by model.json: a regular file inside `folder` (the model folder, links
+ * resolved; `dir` as given, for messages) after following links, of at most `budget` bytes. A manifest is data from whoever made the model: it must
  * not make FaceML read /etc/hostname or /dev/zero. Null when the file does not exist.
  */
-async function readWeightFile(dir: string, name: string, budget: number): Promise<Uint8Array | null> {
-  const folder = await realpath(dir);
+async function readWeightFile(dir: string, folder: string, name: string, budget: number): Promise<Uint8Array | null> {
   const where = path.resolve(folder, name);
   const refuse = (why: string) => new FaceMLError('MODEL_LOAD_FAILED', `${dir}: weight file "${name}" ${why}`);
   if (path.isAbsolute(name) || !isInside(folder, where)) throw refuse('is outside the model folder');
