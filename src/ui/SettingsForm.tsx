@@ -42,8 +42,10 @@ export function SettingsForm({ settings, onSave, children }: SettingsFormProps) 
     }
     try {
       await onSave({ ...draft, allowedSites: lines });
-      setSaved({ ...draft, allowedSites: lines.map((l) => normaliseSite(l)!) });
-      setSitesText(lines.map((l) => normaliseSite(l)!).join('\n'));
+      // As stored: host names only (the store normalises the same way).
+      const sites = lines.map((l) => normaliseSite(l)!);
+      setSaved({ ...draft, allowedSites: sites });
+      setSitesText(sites.join('\n'));
       setMessage({ text: 'Saved.', error: false });
     } catch (err) {
       setMessage({ text: `Could not save: ${(err as Error).message}`, error: true });

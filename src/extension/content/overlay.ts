@@ -1,3 +1,4 @@
+import type { Box } from '../../core/image';
 import type { OverlayStyle } from '../../storage/settings';
 import { EMOTION_COLOR, EMOTION_EMOJI, percent, UNCERTAIN_LABEL } from '../emotion-style';
 import type { FrameFace } from '../protocol';
@@ -14,9 +15,9 @@ export interface DrawnFace {
   emotion: string;
   faceId: number;
   /** The face's box on screen (viewport px); null before it is first drawn. */
-  rect: { x: number; y: number; width: number; height: number } | null;
+  rect: Box | null;
   /** The face's box in the analysed frame's pixels (as the engine found it, before any mirroring). */
-  box: { x: number; y: number; width: number; height: number };
+  box: Box;
 }
 
 /**
@@ -199,7 +200,7 @@ export class MediaOverlay {
   }
 
   /** Where the close button is on screen (viewport px), for tests: the shadow root is closed. */
-  get dismissRect(): { x: number; y: number; width: number; height: number } | null {
+  get dismissRect(): Box | null {
     const r = this.dismissButton?.getBoundingClientRect();
     return r ? { x: r.left, y: r.top, width: r.width, height: r.height } : null;
   }
