@@ -45,6 +45,11 @@ export default defineConfig({
         files.push({ absoluteSrc: path.join(wasmDir, name), relativeDest: `wasm/${name}` });
       }
       files.push({ absoluteSrc: path.resolve('node_modules/@techstark/opencv-js/dist/opencv.js'), relativeDest: 'vendor/opencv.js' });
+      // The BlazeFace face detector, from the pinned @vladmandic/human package (MIT; the weights
+      // are Google's MediaPipe BlazeFace, Apache-2.0): loaded by the engine from these files only.
+      const human = path.resolve('node_modules/@vladmandic/human/models');
+      files.push({ absoluteSrc: path.join(human, 'blazeface.json'), relativeDest: 'models/blazeface/model.json' });
+      files.push({ absoluteSrc: path.join(human, 'blazeface.bin'), relativeDest: 'models/blazeface/blazeface.bin' });
     },
   },
 });

@@ -19,9 +19,10 @@ export interface CompetitorResult {
   detect: { n: number; found: number; accuracy: number; accuracy_found: number };
 }
 
-const LIBS: Job['lib'][] = ['faceml', 'face-api', 'human'];
+const LIBS: Job['lib'][] = ['faceml', 'faceml-haar', 'face-api', 'human'];
 const NAMES: Record<Job['lib'], string> = {
-  faceml: 'FaceML (Haar + own CNN)',
+  faceml: 'FaceML (BlazeFace + own CNN)',
+  'faceml-haar': 'FaceML (Haar + own CNN)',
   'face-api': 'face-api (TinyFaceDetector + expression net)',
   human: 'Human (BlazeFace + emotion)',
 };

@@ -8,6 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../src/node/paths';
+import { DETECTOR_NAMES } from '../src/core/pipeline';
 import { createNodePipeline } from '../src/node/pipeline';
 import { ferDir, ferSample } from '../test/helpers/fer';
 import { benchCore } from './core';
@@ -29,13 +30,15 @@ const soakMinutes = Number(values['soak-minutes'] ?? (values.quick ? 1 : 10));
 const machine = { cpu: os.cpus()[0]?.model ?? 'unknown', cores: os.cpus().length, memory_gb: Math.round(os.totalmem() / 2 ** 30), node: process.version };
 console.log(`FaceML benchmark on ${machine.cpu} (${machine.cores} cores, ${machine.memory_gb} GB), Node ${machine.node}\n`);
 
+// The default detector's pipeline serves every section; the cascade's is measured beside it.
 const pipeline = await createNodePipeline({ modelDir: values.model });
+const others = await Promise.all(DETECTOR_NAMES.filter((d) => d !== pipeline.detector.name).map((detector) => createNodePipeline({ modelDir: values.model, detector })));
 const dir = ferDir('test');
 const faces = dir ? await ferSample(dir, 40) : null;
 const out: Record<string, unknown> = { machine };
 
 if (!values.only || values.only === 'core') {
-  const core = await benchCore(pipeline, faces, values.quick ? 20 : 100);
+  const core = await benchCore([pipeline, ...others], faces, values.quick ? 20 : 100);
   console.log(core.text + '\n');
   out.core = core.figures;
 }

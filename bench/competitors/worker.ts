@@ -2,7 +2,7 @@
  * One library, in its own process (each bundles its own tfjs), on the same inputs:
  *   tsx bench/competitors/worker.ts <job.json>
  * Prints one JSON line with load time, per-frame timing and accuracy. Libraries: faceml (this
- * project's pipeline), face-api (@vladmandic/face-api: TinyFaceDetector + expression net) and
+ * project's pipeline, with BlazeFace or with the Haar cascade), face-api (@vladmandic/face-api: TinyFaceDetector + expression net) and
  * human (@vladmandic/human: BlazeFace + its emotion model, oarriaga's mini-Xception).
  */
 import { readFile } from 'node:fs/promises';
@@ -14,7 +14,7 @@ import { LABELS, type Emotion } from '../../src/core/labels';
 import { PROJECT_ROOT } from '../../src/node/paths';
 
 export interface Job {
-  lib: 'faceml' | 'face-api' | 'human';
+  lib: 'faceml' | 'faceml-haar' | 'face-api' | 'human';
   /** 640x480 frames (PNG) for speed, timed `runs` times each. */
   frames: string[];
   runs: number;
@@ -42,10 +42,10 @@ const FACE_API_MAP: Record<string, Emotion> = { neutral: 'neutral', happy: 'happ
 const top = (scores: Record<string, number>, map: Record<string, Emotion>): Emotion =>
   map[Object.entries(scores).filter(([k]) => k in map).sort((a, b) => b[1] - a[1])[0][0]];
 
-async function loadFaceml(): Promise<Library> {
+async function loadFaceml(detector: 'blazeface' | 'haar'): Promise<Library> {
   const { createNodePipeline } = await import('../../src/node/pipeline');
   // One thread, like the other libraries here: the comparison is of the models, not of threading.
-  const pipeline = await createNodePipeline({ threads: 1 });
+  const pipeline = await createNodePipeline({ threads: 1, detector });
   const rgba = (rgb: Uint8Array, w: number, h: number) => {
     const out = new Uint8ClampedArray(w * h * 4);
     for (let i = 0, j = 0; i < rgb.length; i += 3, j += 4) {
@@ -171,7 +171,8 @@ const pct = (v: number[], p: number) => {
 async function main(): Promise<void> {
   const job = JSON.parse(await readFile(process.argv[2], 'utf8')) as Job;
   const t0 = performance.now();
-  const lib = job.lib === 'faceml' ? await loadFaceml() : job.lib === 'face-api' ? await loadFaceApi() : await loadHuman();
+  const lib =
+    job.lib === 'faceml' ? await loadFaceml('blazeface') : job.lib === 'faceml-haar' ? await loadFaceml('haar') : job.lib === 'face-api' ? await loadFaceApi() : await loadHuman();
   const loadMs = performance.now() - t0;
   const frames = [];
   for (const file of job.frames) {

@@ -1,6 +1,6 @@
 /**
- * npm run eval -- --data <dir> [--json] [--detect] [--model <dir>] [--limit N] [--views both|asIs|mirrored]
- *                  [--video-frames N]
+ * npm run eval -- --data <dir> [--json] [--detect] [--detector blazeface|haar] [--model <dir>] [--limit N]
+ *                  [--views both|asIs|mirrored] [--video-frames N]
  *
  * Evaluates the emotion model on a folder of <class>/*.jpg through the shared pipeline. With
  * --json the last line of stdout is one JSON object (a contract: keep its keys stable).
@@ -11,7 +11,7 @@ import { FaceMLError } from '../core/errors';
 import { threadsText, wasmThreadsInUse } from '../core/tf-backend';
 import { evaluateDataset, formatReport } from '../eval/evaluate';
 import { listDataset } from '../node/dataset';
-import { createNodePipeline } from '../node/pipeline';
+import { createNodePipeline, parseDetectorName } from '../node/pipeline';
 
 async function main(): Promise<number> {
   let values;
@@ -21,6 +21,7 @@ async function main(): Promise<number> {
         data: { type: 'string' },
         json: { type: 'boolean', default: false },
         detect: { type: 'boolean', default: false },
+        detector: { type: 'string' },
         model: { type: 'string' },
         limit: { type: 'string' },
         views: { type: 'string', default: DEFAULT_VIEWS },
@@ -33,7 +34,7 @@ async function main(): Promise<number> {
     return 2;
   }
   if (values.help || !values.data) {
-    console.error('usage: npm run eval -- --data <dir of <class>/*.jpg> [--json] [--detect] [--model <model dir>] [--limit N] [--views both|asIs|mirrored] [--video-frames N]');
+    console.error('usage: npm run eval -- --data <dir of <class>/*.jpg> [--json] [--detect] [--detector blazeface|haar] [--model <model dir>] [--limit N] [--views both|asIs|mirrored] [--video-frames N]');
     return values.help ? 0 : 2;
   }
   const views = values.views as FaceViews;
@@ -49,7 +50,8 @@ async function main(): Promise<number> {
     const step = items.length / Math.min(limit, items.length);
     items = Array.from({ length: Math.min(limit, items.length) }, (_, i) => items[Math.floor(i * step)]);
   }
-  const pipeline = await createNodePipeline({ modelDir: values.model });
+  const detector = parseDetectorName(values.detector, '--detector');
+  const pipeline = await createNodePipeline({ modelDir: values.model, detector });
   const progress = process.stderr.isTTY
     ? (done: number, total: number) => {
         if (done % 100 === 0 || done === total) process.stderr.write(`\r${done}/${total}`);
@@ -61,6 +63,7 @@ async function main(): Promise<number> {
     console.log(JSON.stringify(report));
   } else {
     console.log(formatReport(report));
+    if (values.detect) console.log(`face detector: ${pipeline.detector.name}`);
     console.log(`classifier on tfjs-wasm, ${threadsText(wasmThreadsInUse())} (FACEML_WASM_THREADS sets it)`);
   }
   return 0;

@@ -1,5 +1,5 @@
 import { FaceMLError } from './errors';
-import type { Box, GrayImage } from './image';
+import { toGray, type Box, type GrayImage, type RgbaImage } from './image';
 import type { CvCascadeClassifier, CvMat, OpenCv } from './opencv-types';
 
 export interface DetectorOptions {
@@ -9,6 +9,13 @@ export interface DetectorOptions {
   minNeighbors: number;
   /** Smallest face to report, in pixels of the input image. */
   minFaceSize: number;
+  /** BlazeFace: lowest face score (0-1) reported (the cascade ignores it). */
+  minConfidence: number;
+  /**
+   * BlazeFace: an image whose longer side is over this is also searched in tiles about this
+   * many pixels across, to find smaller faces (more tiles, more time). 0: the whole image only.
+   */
+  tileSide: number;
   /**
    * The image is shrunk so its longer side is at most this before detection: Haar cost grows
    * with the pixel count (77-131 ms at 640x480 with scale 1.1, a few ms at 320).
@@ -22,6 +29,8 @@ export const DEFAULT_DETECTOR_OPTIONS: Readonly<DetectorOptions> = Object.freeze
   scaleFactor: 1.15,
   minNeighbors: 5,
   minFaceSize: 30,
+  minConfidence: 0.5,
+  tileSide: 400,
   maxDetectSide: 400,
   equalize: true,
 });
@@ -32,6 +41,8 @@ const CASCADE_FILE = 'faceml_cascade.xml';
 
 /** OpenCV.js Haar-cascade face detector. Every Mat it makes is freed before a call returns. */
 export class FaceDetector {
+  readonly name = 'haar';
+
   private constructor(
     private readonly cv: OpenCv,
     private readonly cascade: CvCascadeClassifier,
@@ -56,7 +67,9 @@ export class FaceDetector {
     return new FaceDetector(cv, cascade);
   }
 
-  detect(gray: GrayImage, options: Partial<DetectorOptions> = {}): Box[] {
+  /** Face boxes in image pixels, largest first. */
+  detect(image: GrayImage | RgbaImage, options: Partial<DetectorOptions> = {}): Box[] {
+    const gray = image.data.length === image.width * image.height ? (image as GrayImage) : toGray(image);
     const opts = { ...DEFAULT_DETECTOR_OPTIONS, ...options };
     validateOptions(opts);
     const { cv } = this;
@@ -82,7 +95,7 @@ export class FaceDetector {
         const r = found.get(i);
         boxes.push({ x: r.x / shrink, y: r.y / shrink, width: r.width / shrink, height: r.height / shrink });
       }
-      return boxes;
+      return boxes.sort((a, b) => b.width * b.height - a.width * a.height);
     } finally {
       for (const m of mats) m.delete();
     }

@@ -34,6 +34,48 @@ export function checkModelParts({ where, modelJson, files }: ModelParts): Checke
   if (!json || typeof json !== 'object' || !json.modelTopology || !Array.isArray(json.weightsManifest)) {
     throw new FaceMLError('MODEL_LOAD_FAILED', `${where}: model.json is not a TensorFlow.js layers model (no modelTopology/weightsManifest)`);
   }
+  const { weightSpecs, buffers } = collectWeights(json as tf.io.ModelJSON, files, where);
+  checkTopologyAgainstManifest(json.modelTopology, weightSpecs, where);
+  const artifacts = artifactsOf(json as tf.io.ModelJSON, weightSpecs, joinWeights(weightSpecs, buffers, where));
+  const metadata = ((json.userDefinedMetadata as Record<string, unknown> | undefined)?.faceml ?? {}) as ModelMetadata;
+  return { artifacts, metadata, handler: tf.io.fromMemory(artifacts) };
+}
+
+/**
+ * Checks a tfjs graph model's files (FaceML's own face detector): a graph model whose weight
+ * files are all there, hold exactly the bytes the manifest names and no more than
+ * MAX_MODEL_PARAMETERS. Returns an IO handler for tf.loadGraphModel.
+ */
+export function checkGraphModelParts({ where, modelJson, files }: ModelParts): tf.io.IOHandler {
+  const json = modelJson as Partial<tf.io.ModelJSON> | null;
+  if (!json || typeof json !== 'object' || json.format !== 'graph-model' || !json.modelTopology || !Array.isArray(json.weightsManifest)) {
+    throw new FaceMLError('MODEL_LOAD_FAILED', `${where}: model.json is not a TensorFlow.js graph model`);
+  }
+  const { weightSpecs, buffers } = collectWeights(json as tf.io.ModelJSON, files, where);
+  if (!weightSpecs.every((w) => Array.isArray(w?.shape) && w.shape.every((n) => Number.isInteger(n) && n >= 0))) {
+    throw new FaceMLError('MODEL_LOAD_FAILED', `${where}: a weight in the manifest has no valid shape`);
+  }
+  const count = weightSpecs.reduce((n, w) => n + elementsOf(w.shape), 0);
+  if (count > MAX_MODEL_PARAMETERS) {
+    throw new FaceMLError('MODEL_LOAD_FAILED', `${where}: the model has ${count.toLocaleString('en')} parameters; FaceML loads at most ${MAX_MODEL_PARAMETERS.toLocaleString('en')}`);
+  }
+  return tf.io.fromMemory(artifactsOf(json as tf.io.ModelJSON, weightSpecs, joinWeights(weightSpecs, buffers, where)));
+}
+
+function artifactsOf(json: tf.io.ModelJSON, weightSpecs: tf.io.WeightsManifestEntry[], weightData: ArrayBuffer): tf.io.ModelArtifacts {
+  return {
+    modelTopology: json.modelTopology,
+    format: json.format,
+    generatedBy: json.generatedBy,
+    convertedBy: json.convertedBy,
+    weightSpecs,
+    weightData,
+    userDefinedMetadata: json.userDefinedMetadata,
+  };
+}
+
+/** The manifest's weight entries and the bytes of each weight file it names (every one present). */
+function collectWeights(json: tf.io.ModelJSON, files: ReadonlyMap<string, Uint8Array>, where: string): { weightSpecs: tf.io.WeightsManifestEntry[]; buffers: Uint8Array[] } {
   const weightSpecs: tf.io.WeightsManifestEntry[] = [];
   const buffers: Uint8Array[] = [];
   for (const group of json.weightsManifest) {
@@ -47,7 +89,11 @@ export function checkModelParts({ where, modelJson, files }: ModelParts): Checke
       buffers.push(bytes);
     }
   }
-  checkTopologyAgainstManifest(json.modelTopology, weightSpecs, where);
+  return { weightSpecs, buffers };
+}
+
+/** The weight files as one buffer, which must hold exactly the bytes the manifest's entries need. */
+function joinWeights(weightSpecs: tf.io.WeightsManifestEntry[], buffers: Uint8Array[], where: string): ArrayBuffer {
   const weightData = concat(buffers);
   const expectedBytes = weightSpecs.reduce((sum, w) => sum + bytesOf(w), 0);
   if (weightData.byteLength !== expectedBytes) {
@@ -56,17 +102,7 @@ export function checkModelParts({ where, modelJson, files }: ModelParts): Checke
       `${where}: weights hold ${weightData.byteLength} bytes, the manifest needs ${expectedBytes} (truncated or mismatched files)`,
     );
   }
-  const metadata = ((json.userDefinedMetadata as Record<string, unknown> | undefined)?.faceml ?? {}) as ModelMetadata;
-  const artifacts: tf.io.ModelArtifacts = {
-    modelTopology: json.modelTopology,
-    format: json.format,
-    generatedBy: json.generatedBy,
-    convertedBy: json.convertedBy,
-    weightSpecs,
-    weightData,
-    userDefinedMetadata: json.userDefinedMetadata,
-  };
-  return { artifacts, metadata, handler: tf.io.fromMemory(artifacts) };
+  return weightData;
 }
 
 /**

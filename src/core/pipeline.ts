@@ -40,12 +40,20 @@ export interface AnalyzeOptions {
 
 const now = () => (typeof performance !== 'undefined' ? performance.now() : Date.now());
 
+/** The face detectors FaceML ships: a CNN (BlazeFace, tfjs) and the original Haar cascade (OpenCV.js). */
+export const DETECTOR_NAMES = ['blazeface', 'haar'] as const;
+export type DetectorName = (typeof DETECTOR_NAMES)[number];
+
 /**
- * Finds face boxes in a gray image. FaceDetector (OpenCV.js) does it in-process; in the MV3
- * extension OpenCV lives in a sandboxed iframe, so detection there is asynchronous.
+ * Finds face boxes in an image (RGBA or gray), in image pixels, framed as the Haar cascade frames
+ * a face (the framing spec.faceCrop turns into the classifier's input). FaceDetector (OpenCV.js
+ * Haar) and BlazeFaceDetector (tfjs) run in-process; in the MV3 extension OpenCV lives in a
+ * sandboxed iframe, so detection there is asynchronous.
  */
 export interface FaceFinder {
-  detect(gray: GrayImage, options?: Partial<DetectorOptions>): Box[] | Promise<Box[]>;
+  readonly name: DetectorName;
+  detect(image: GrayImage | RgbaImage, options?: Partial<DetectorOptions>): Box[] | Promise<Box[]>;
+  dispose?(): void;
 }
 
 /** Image -> faces -> emotions. The same object serves extension, server, eval and benchmarks. */
@@ -66,7 +74,7 @@ export class EmotionPipeline<D extends FaceFinder = FaceFinder> {
       const t2 = now();
       return { faces, image: { width: gray.width, height: gray.height }, timing: { detect: 0, classify: t2 - t1, total: t2 - t0 } };
     }
-    const raw = options.boxes ?? (await this.detector.detect(gray, options.detector));
+    const raw = options.boxes ?? (await this.detector.detect(image, options.detector));
     const t1 = now();
     const maxFaces = options.maxFaces ?? 32;
     const boxes = raw
@@ -86,7 +94,8 @@ export class EmotionPipeline<D extends FaceFinder = FaceFinder> {
   /** Runs only the detector: face boxes in image pixels (video mode refreshes its boxes with it). */
   async detectFaces(image: RgbaImage | GrayImage, options?: Partial<DetectorOptions>): Promise<Box[]> {
     assertUsableSize(image.width, image.height);
-    return this.detector.detect(isGray(image) ? image : toGray(image), options);
+    isGray(image); // the buffer must fit the size
+    return this.detector.detect(image, options);
   }
 
   /** Classifies detector-style face boxes of a gray image (re-framed per spec.faceCrop). */
@@ -108,7 +117,7 @@ export class EmotionPipeline<D extends FaceFinder = FaceFinder> {
   }
 }
 
-function isGray(image: RgbaImage | GrayImage): image is GrayImage {
+export function isGray(image: RgbaImage | GrayImage): image is GrayImage {
   const n = image.width * image.height;
   if (image.data.length === n) return true;
   if (image.data.length >= n * 4) return false;

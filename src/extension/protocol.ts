@@ -1,5 +1,6 @@
 import type { Box } from '../core/image';
 import type { DetectorOptions } from '../core/detector';
+import type { DetectorName } from '../core/pipeline';
 import type { Emotion, EmotionScores } from '../core/labels';
 import { isSampleRow, type SampleRow } from '../storage/schema';
 import type { Settings } from '../storage/settings';
@@ -69,6 +70,8 @@ export interface EngineStatus {
   model?: string;
   /** The tfjs backend classifying faces, once ready ("wasm" or "webgl"). */
   backend?: string;
+  /** The face detector in use, once ready. */
+  detector?: DetectorName;
 }
 
 export interface LiveFace {
@@ -152,7 +155,7 @@ export interface Protocol {
   /** Engine -> background: loading progress, readiness, errors. */
   engineStatusChanged: Message<EngineStatus, object, 'engine'>;
   /** Engine -> background, at start: which emotion model to load (the engine cannot read storage). */
-  engineConfig: Message<object, { model: ModelChoice }, 'engine'>;
+  engineConfig: Message<object, { model: ModelChoice; detector: DetectorName }, 'engine'>;
   /** Popup, side panel, settings -> engine: its status now. */
   engineStatus: Message<object, EngineStatus, 'page'>;
   /** Popup -> background: turn detection on or off for a tab. */
@@ -317,3 +320,12 @@ export type SandboxResponse =
   | { kind: 'init-failed'; message: string }
   | { kind: 'detected'; id: number; boxes: Box[] }
   | { kind: 'detect-failed'; id: number; code: string; message: string };
+
+/**
+ * The engine <-> BlazeFace worker (engine/blazeface-worker.ts): a dedicated worker, so the face
+ * detector runs on the other core while the engine's thread classifies. Frames are transferred
+ * (RGBA, or gray when `channels` is 1); the answers are SandboxResponse's.
+ */
+export type DetectorWorkerRequest =
+  | { kind: 'init'; wasmPath: string; modelFolder: string }
+  | { kind: 'detect'; id: number; width: number; height: number; channels: 1 | 4; pixels: ArrayBuffer; options?: DetectorSettings };

@@ -3,12 +3,23 @@ import { open, readFile, realpath } from 'node:fs/promises';
 import path from 'node:path';
 import type { ModelMetadata } from '../core/classifier';
 import { FaceMLError } from '../core/errors';
-import { checkModelParts, MAX_MODEL_BYTES } from '../core/model-files';
+import { checkGraphModelParts, checkModelParts, MAX_MODEL_BYTES, type ModelParts } from '../core/model-files';
 import type { tf } from '../core/tf-backend';
 
 /** Reads a layers model (model.json + weight files) from a folder, checked by the core's checkModelParts. */
 export async function modelFromDir(dir: string): Promise<{ handler: tf.io.IOHandler; metadata: ModelMetadata }> {
-  const jsonPath = path.join(dir, 'model.json');
+  const { handler, metadata } = checkModelParts(await readModelFolder(dir));
+  return { handler, metadata };
+}
+
+/** Reads a graph model (the face detector's json + weights) from a folder, checked by checkGraphModelParts. */
+export async function graphModelFromDir(dir: string, jsonName = 'model.json'): Promise<tf.io.IOHandler> {
+  return checkGraphModelParts(await readModelFolder(dir, jsonName));
+}
+
+/** The model's json and the weight files it names, each read under the rules of readWeightFile. */
+async function readModelFolder(dir: string, jsonName = 'model.json'): Promise<ModelParts> {
+  const jsonPath = path.join(dir, jsonName);
   let modelJson: { weightsManifest?: { paths?: unknown }[] };
   try {
     modelJson = JSON.parse(await readFile(jsonPath, 'utf8'));
@@ -27,8 +38,7 @@ export async function modelFromDir(dir: string): Promise<{ handler: tf.io.IOHand
       files.set(String(p), bytes);
     }
   }
-  const { handler, metadata } = checkModelParts({ where: dir, modelJson, files });
-  return { handler, metadata };
+  return { where: dir, modelJson, files };
 }
 
 /**

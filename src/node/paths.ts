@@ -8,3 +8,9 @@ export const DEFAULT_CASCADE_FILE = path.join(PROJECT_ROOT, 'public/models/haarc
 export const WASM_DIR = path.join(PROJECT_ROOT, 'node_modules/@tensorflow/tfjs-backend-wasm/dist') + path.sep;
 /** Runs a TypeScript entry point as a child process. */
 export const TSX_BIN = path.join(PROJECT_ROOT, 'node_modules/.bin/tsx');
+/**
+ * BlazeFace as @vladmandic/human ships it (a pinned dependency): model files are read from the
+ * package, never copied into the repo; the extension build copies them to models/blazeface/.
+ */
+export const BLAZEFACE_DIR = path.join(PROJECT_ROOT, 'node_modules/@vladmandic/human/models');
+export const BLAZEFACE_JSON = 'blazeface.json';

@@ -3,6 +3,17 @@ import type { Box, RgbaImage } from '../core/image';
 
 export { iou } from '../core/tracking';
 
+/**
+ * True when box `b` is centred inside the placed crop `crop`: the test of "found" for a face in a
+ * composed scene. FER faces sit anywhere in their crops (turned, cut off), so overlap with the
+ * crop's square would call some real finds false.
+ */
+export function centreInside(b: Box, crop: Box): boolean {
+  const cx = b.x + b.width / 2;
+  const cy = b.y + b.height / 2;
+  return cx > crop.x && cx < crop.x + crop.width && cy > crop.y && cy < crop.y + crop.height;
+}
+
 export interface PlacedFace {
   /** A face-crop image file (e.g. a FER-2013 test image). */
   file: string;

@@ -132,6 +132,7 @@ export async function buildServer(options: ServerOptions): Promise<{ app: Fastif
       status: state.status,
       model_loaded: state.status === 'ok',
       face_detector_loaded: state.status === 'ok',
+      face_detector: state.status === 'ok' ? state.pipeline.detector.name : null,
       backend: tf.getBackend() ?? null,
       version: options.version,
       ...(state.status === 'error' ? { error: { code: state.error.code, message: state.error.message } } : {}),

@@ -1,12 +1,12 @@
 /**
  * npm run serve [-- --model <dir>]
- * Env: PORT (5000), HOST (127.0.0.1), MODEL_DIR, BODY_LIMIT_MB (6), MAX_MEGAPIXELS (12),
+ * Env: PORT (5000), HOST (127.0.0.1), MODEL_DIR, DETECTOR (blazeface | haar), BODY_LIMIT_MB (6), MAX_MEGAPIXELS (12),
  * CORS_ORIGINS (comma list), ALLOWED_HOSTS (comma list), QUEUE_LIMIT (64), MAX_STREAMS (256).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createNodePipeline } from '../node/pipeline';
+import { createNodePipeline, parseDetectorName } from '../node/pipeline';
 import { PROJECT_ROOT } from '../node/paths';
 import { buildServer } from './app';
 
@@ -26,10 +26,21 @@ const number = (name: string, fallback: number) => {
 
 const list = (raw: string | undefined) => (raw ?? '').split(',').map((s) => s.trim()).filter(Boolean);
 
+/** DETECTOR, checked before anything loads: a typo stops the server with a clear message. */
+function detectorFromEnv() {
+  try {
+    return parseDetectorName(env.DETECTOR, 'DETECTOR');
+  } catch (err) {
+    console.error(`faceml: ${(err as Error).message}`);
+    process.exit(2);
+  }
+}
+detectorFromEnv();
+
 const host = env.HOST || '127.0.0.1';
 const port = number('PORT', 5000);
 const { app } = await buildServer({
-  loadPipeline: () => createNodePipeline({ modelDir: values.model ?? env.MODEL_DIR }),
+  loadPipeline: () => createNodePipeline({ modelDir: values.model ?? env.MODEL_DIR, detector: detectorFromEnv() }),
   version,
   bodyLimit: Math.round(number('BODY_LIMIT_MB', 6) * 1024 * 1024),
   maxPixels: Math.round(number('MAX_MEGAPIXELS', 12) * 1e6),

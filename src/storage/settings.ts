@@ -1,3 +1,4 @@
+import { DETECTOR_NAMES, type DetectorName } from '../core/pipeline';
 import type { StorageArea } from './storage-area';
 
 export type OverlayStyle = 'box-label' | 'label' | 'emoji';
@@ -8,6 +9,8 @@ export interface Settings {
   fps: number;
   /** Smallest face the detector looks for, in pixels of the analysed frame. */
   minFaceSize: number;
+  /** The face detector: BlazeFace (a CNN, finds more faces) or the original Haar cascade. */
+  detector: DetectorName;
   /** Below this confidence a face is labelled "uncertain" instead of with an emotion. */
   confidenceThreshold: number;
   /** 0 = raw per-frame labels, closer to 1 = steadier labels that react more slowly. */
@@ -28,6 +31,7 @@ export const NOTICE_KEY = 'faceml:notice-accepted';
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   fps: 5,
   minFaceSize: 30,
+  detector: 'blazeface',
   confidenceThreshold: 0,
   smoothing: 0.75,
   overlayStyle: 'box-label',
@@ -82,6 +86,7 @@ export function sanitiseSettings(raw: unknown): Settings {
   return {
     fps: clamp(r.fps, 1, 30, d.fps),
     minFaceSize: Math.round(clamp(r.minFaceSize, 20, 200, d.minFaceSize)),
+    detector: (DETECTOR_NAMES as readonly unknown[]).includes(r.detector) ? (r.detector as DetectorName) : d.detector,
     confidenceThreshold: clamp(r.confidenceThreshold, 0, 0.95, d.confidenceThreshold),
     smoothing: clamp(r.smoothing, 0, 0.95, d.smoothing),
     overlayStyle: styles.includes(r.overlayStyle as OverlayStyle) ? (r.overlayStyle as OverlayStyle) : d.overlayStyle,

@@ -67,6 +67,15 @@ export function SettingsForm({ settings, onSave, children }: SettingsFormProps) 
           </p>
           <p>
             <label>
+              Face detector:{' '}
+              <select name="detector" value={draft.detector} onChange={(e) => set('detector', (e.target as HTMLSelectElement).value as Settings['detector'])}>
+                <option value="blazeface">BlazeFace (finds more faces, tilted and turned ones too)</option>
+                <option value="haar">Haar cascade (the original FaceML detector)</option>
+              </select>
+            </label>
+          </p>
+          <p>
+            <label>
               Minimum face size (pixels of the analyzed frame):{' '}
               <input name="minFaceSize" type="number" min={20} max={200} value={draft.minFaceSize} onInput={(e) => set('minFaceSize', num(e))} />
             </label>

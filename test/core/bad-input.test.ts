@@ -45,7 +45,7 @@ describe('bad input gives a typed error and the pipeline keeps working', () => {
   });
 
   it('rejects bad detector options', async () => {
-    const pipeline = await getPipeline();
+    const pipeline = await getPipeline('haar');
     const frame = (await composeScene(320, 240, [], 4)).rgba;
     await expectCode(pipeline.analyze(frame, { detector: { scaleFactor: 1 } }), 'INVALID_ARGUMENT');
     await expectCode(pipeline.analyze(frame, { detector: { minNeighbors: -1 } }), 'INVALID_ARGUMENT');

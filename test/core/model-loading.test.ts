@@ -5,8 +5,9 @@ import { describe, expect, it } from 'vitest';
 import { DEFAULT_VIEWS, EmotionClassifier } from '../../src/core/classifier';
 import { FaceMLError } from '../../src/core/errors';
 import { initTensorflow, tf } from '../../src/core/tf-backend';
-import { modelFromDir } from '../../src/node/model-files';
-import { DEFAULT_MODEL_DIR, WASM_DIR } from '../../src/node/paths';
+import { BlazeFaceDetector } from '../../src/core/blazeface';
+import { graphModelFromDir, modelFromDir } from '../../src/node/model-files';
+import { BLAZEFACE_DIR, BLAZEFACE_JSON, DEFAULT_MODEL_DIR, WASM_DIR } from '../../src/node/paths';
 
 const SHIPPED = process.env.MODEL_DIR ?? DEFAULT_MODEL_DIR;
 
@@ -145,5 +146,43 @@ describe('model loading and validation', () => {
     shipped.modelTopology.config.layers.splice(1, 0, { class_name: 'Lambda', config: { name: 'mystery' } });
     await writeFile(path.join(dir, 'model.json'), JSON.stringify(shipped));
     expect((await loadError(dir)).message).toMatch(/cannot check layer "mystery": layer type Lambda is not supported/);
+  });
+});
+
+describe('face detector model files (BlazeFace, a graph model)', () => {
+  async function tampered(change: (json: any, bin: Buffer) => { json: any; bin: Buffer }): Promise<string> {
+    const dir = await mkdtemp(path.join(os.tmpdir(), 'faceml-detector-'));
+    const json = JSON.parse(await readFile(path.join(BLAZEFACE_DIR, BLAZEFACE_JSON), 'utf8'));
+    const bin = await readFile(path.join(BLAZEFACE_DIR, 'blazeface.bin'));
+    const next = change(json, bin);
+    await writeFile(path.join(dir, 'model.json'), JSON.stringify(next.json));
+    await writeFile(path.join(dir, 'blazeface.bin'), next.bin);
+    return dir;
+  }
+  const refused = async (dir: string, why: RegExp) => {
+    await initTensorflow({ wasmPath: WASM_DIR });
+    await expect(graphModelFromDir(dir).then((h) => BlazeFaceDetector.load(h))).rejects.toSatisfy(
+      (e: unknown) => e instanceof FaceMLError && e.code === 'MODEL_LOAD_FAILED' && why.test(e.message),
+    );
+  };
+
+  it('loads the shipped files, and a copy of them', async () => {
+    await initTensorflow({ wasmPath: WASM_DIR });
+    const detector = await BlazeFaceDetector.load(await graphModelFromDir(await tampered((json, bin) => ({ json, bin }))));
+    expect(detector.name).toBe('blazeface');
+    detector.dispose();
+  });
+
+  it('refuses truncated weights, a layers model, a weight file outside the folder and a huge manifest', async () => {
+    await refused(await tampered((json, bin) => ({ json, bin: bin.subarray(0, bin.length - 100) })), /truncated/);
+    await refused(await tampered((json, bin) => ({ json: { ...json, format: 'layers-model' }, bin })), /not a TensorFlow.js graph model/);
+    await refused(
+      await tampered((json, bin) => ({ json: { ...json, weightsManifest: [{ ...json.weightsManifest[0], paths: ['../../../../etc/hostname'] }] }, bin })),
+      /outside the model folder/,
+    );
+    await refused(
+      await tampered((json, bin) => ({ json: { ...json, weightsManifest: [{ paths: ['blazeface.bin'], weights: [{ name: 'w', shape: [100_000, 1000], dtype: 'float32' }] }] }, bin })),
+      /parameters/,
+    );
   });
 });

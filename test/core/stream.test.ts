@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { FaceMLError } from '../../src/core/errors';
-import type { Box, GrayImage } from '../../src/core/image';
+import type { Box, GrayImage, RgbaImage } from '../../src/core/image';
 import { EmotionPipeline, type FaceFinder } from '../../src/core/pipeline';
 import { EmotionStream } from '../../src/core/stream';
 import { composeScene, iou, type Scene } from '../../src/node/synthetic';
@@ -12,9 +12,10 @@ const testDir = ferDir('test');
 
 /** The real cascade, counting its runs (what video mode saves is detector runs). */
 class CountingDetector implements FaceFinder {
+  readonly name = 'haar';
   runs = 0;
   constructor(private readonly inner: FaceFinder) {}
-  async detect(gray: GrayImage, options?: Parameters<FaceFinder['detect']>[1]): Promise<Box[]> {
+  async detect(gray: GrayImage | RgbaImage, options?: Parameters<FaceFinder['detect']>[1]): Promise<Box[]> {
     this.runs++;
     return this.inner.detect(gray, options);
   }

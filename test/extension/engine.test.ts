@@ -14,8 +14,8 @@ describe('engine handler table with WXT fake browser', () => {
     const ext = fakeExtension();
     const reported: EngineStatus[] = [];
     const created = createEngine(ext.browser, {
-      createDetector: async () => ({ detect: () => [] }),
-      modelChoice: async () => ({ active: 'builtin', custom: null }),
+      createHaarDetector: async () => ({ name: 'haar', detect: () => [] }),
+      engineConfig: async () => ({ model: { active: 'builtin', custom: null }, detector: 'haar' }),
       onStatus: (s) => reported.push(s),
     });
     return { ext, engine: created, reported };

@@ -25,8 +25,8 @@ describe('forged but well-formed messages from content scripts (property-based)'
     bg = createBackground(ext.browser, engine);
     // The engine's own table too: a content script's message reaches every extension context.
     engineTable = createEngine(ext.browser, {
-      createDetector: async () => ({ detect: () => [] }),
-      modelChoice: async () => ({ active: 'builtin', custom: null }),
+      createHaarDetector: async () => ({ name: 'haar', detect: () => [] }),
+      engineConfig: async () => ({ model: { active: 'builtin', custom: null }, detector: 'haar' }),
       onStatus: () => undefined, // it fails to load here (no extension files): not what is tested
     });
     on = (await ext.fake.tabs.create({ url: 'https://meet.example/call' })).id!;

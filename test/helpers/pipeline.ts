@@ -1,11 +1,10 @@
-import type { FaceDetector } from '../../src/core/detector';
-import type { EmotionPipeline } from '../../src/core/pipeline';
-import { createNodePipeline } from '../../src/node/pipeline';
+import type { DetectorName, EmotionPipeline } from '../../src/core/pipeline';
+import { createNodePipeline, DEFAULT_DETECTOR } from '../../src/node/pipeline';
 
-let shared: Promise<EmotionPipeline<FaceDetector>> | null = null;
+const shared = new Map<DetectorName, Promise<EmotionPipeline>>();
 
-/** The real pipeline with the shipped model (or $MODEL_DIR), loaded once per test file. */
-export function getPipeline(): Promise<EmotionPipeline<FaceDetector>> {
-  shared ??= createNodePipeline();
-  return shared;
+/** The real pipeline with the shipped model (or $MODEL_DIR) and detector, loaded once per test file. */
+export function getPipeline(detector: DetectorName = DEFAULT_DETECTOR): Promise<EmotionPipeline> {
+  if (!shared.has(detector)) shared.set(detector, createNodePipeline({ detector }));
+  return shared.get(detector)!;
 }

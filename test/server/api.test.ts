@@ -7,6 +7,7 @@ import { tf } from '../../src/core/tf-backend';
 import { decodeImage } from '../../src/node/decode';
 import { composeScene, iou, type Scene } from '../../src/node/synthetic';
 import { ferDir, ferSample } from '../helpers/fer';
+import { DETECTOR_NAMES } from '../../src/core/pipeline';
 import { getPipeline } from '../helpers/pipeline';
 import { detectableFaces } from '../helpers/scenes';
 import { dataUrl, startServer, type RunningServer } from '../helpers/server';
@@ -31,7 +32,7 @@ describe.skipIf(!testDir)('REST API', () => {
   it('GET /health reports the loaded model', async () => {
     const res = await fetch(server.url + '/health');
     expect(res.status).toBe(200);
-    expect(await res.json()).toEqual({ status: 'ok', model_loaded: true, face_detector_loaded: true, backend: 'wasm', version: 'test' });
+    expect(await res.json()).toEqual({ status: 'ok', model_loaded: true, face_detector_loaded: true, face_detector: 'blazeface', backend: 'wasm', version: 'test' });
   });
 
   it('POST /predict_emotion returns faces, largest first, with the documented shape', async () => {
@@ -256,5 +257,22 @@ describe('REST API: while loading', () => {
     } finally {
       await server.app.close();
     }
+  });
+});
+
+describe.skipIf(!testDir).each(DETECTOR_NAMES)('REST API with the %s detector', (name) => {
+  let server: RunningServer;
+  afterAll(() => server?.app.close());
+
+  it('says which detector it runs and finds the faces of a two-face photo with it', async () => {
+    server = await startServer({ loadPipeline: () => getPipeline(name) });
+    await server.loaded;
+    const health = await (await fetch(server.url + '/health')).json();
+    expect(health.face_detector).toBe(name);
+    const [a, b] = await detectableFaces(async (s) => (await getPipeline(name)).detector.detect(s.rgba), await ferSample(testDir!, 60), 2, 180);
+    const scene = await composeScene(640, 480, [{ file: a.file, x: 40, y: 120, size: 180 }, { file: b.file, x: 380, y: 140, size: 180 }], 31);
+    const res = await server.post('/predict_emotion', { image: dataUrl(scene.jpeg) });
+    expect(res.status).toBe(200);
+    expect(res.json.faces).toHaveLength(2);
   });
 });

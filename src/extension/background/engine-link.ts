@@ -3,6 +3,7 @@ import { dispatch, listen, send, type Handlers } from '../messaging';
 import { failure, toWire, type EngineStatus, type RequestOf, type ResponseOf } from '../protocol';
 import { extensionStorage } from '../extension-storage';
 import { loadModelChoice } from '../model-choice';
+import { loadSettings } from '../../storage/settings';
 import type { Engine, EngineMessage } from '../engine/engine';
 
 /** What the background asks of the engine itself. */
@@ -79,8 +80,12 @@ export function inPageLink(browser: Browser): EngineLink {
     const { createEngine } = await import('../engine/engine');
     const { createPageDetector } = await import('../engine/page-detector');
     current = createEngine(browser, {
-      createDetector: (cascade) => createPageDetector(browser.runtime.getURL('/vendor/opencv.js' as never), cascade),
-      modelChoice: () => loadModelChoice(extensionStorage(browser).local),
+      createHaarDetector: (cascade) => createPageDetector(browser.runtime.getURL('/vendor/opencv.js' as never), cascade),
+      engineConfig: async () => {
+        const { local } = extensionStorage(browser);
+        const [model, settings] = await Promise.all([loadModelChoice(local), loadSettings(local)]);
+        return { model, detector: settings.detector };
+      },
       onStatus: () => {},
     });
     return current;

@@ -1,6 +1,6 @@
 import type { WxtBrowser as Browser } from 'wxt/browser';
 import { HistoryStore } from '../../storage/history';
-import { loadSettings, SETTINGS_KEY, siteAllowed } from '../../storage/settings';
+import { loadSettings, sanitiseSettings, SETTINGS_KEY, siteAllowed } from '../../storage/settings';
 import { extensionStorage } from '../extension-storage';
 import { listen, type Handlers } from '../messaging';
 import { loadModelChoice, MODEL_CHOICE_KEY } from '../model-choice';
@@ -69,8 +69,8 @@ export function createBackground(browser: Browser, engine: EngineLink) {
       return { ok: true, settings: await loadSettings(local) };
     },
     async engineConfig() {
-      const model = await loadModelChoice(local).catch(() => ({ active: 'builtin' as const, custom: null }));
-      return { ok: true, model };
+      const [model, settings] = await Promise.all([loadModelChoice(local).catch(() => ({ active: 'builtin' as const, custom: null })), loadSettings(local)]);
+      return { ok: true, model, detector: settings.detector };
     },
     async toggle({ tabId }) {
       return { ok: true, enabled: await tabs.toggle(tabId) };
@@ -91,6 +91,10 @@ export function createBackground(browser: Browser, engine: EngineLink) {
       history.applyRetention().catch((err) => console.error('faceml: retention failed', err));
       void pushSettingsToPages(browser);
       tabs.enforceAllowedSites().catch((err) => console.error('faceml: allowed sites not applied', err));
+      // Another face detector was chosen: a running engine that loaded another one restarts.
+      const chosen = sanitiseSettings(changes[SETTINGS_KEY].newValue).detector;
+      const loaded = engine.status()?.detector;
+      if (loaded && loaded !== chosen) tabs.restartEngine().catch((err) => console.error('faceml: engine restart failed', err));
     }
     // Another emotion model was chosen: restart the engine with it.
     if (changes[MODEL_CHOICE_KEY]) tabs.restartEngine().catch((err) => console.error('faceml: engine restart failed', err));

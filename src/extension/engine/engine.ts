@@ -2,6 +2,7 @@ import type { WxtBrowser as Browser } from 'wxt/browser';
 import { cropRgba, scaleBox, type Box, type RgbaImage } from '../../core/image';
 import type { EmotionPipeline, FaceFinder } from '../../core/pipeline';
 import type { TrackedFace } from '../../core/tracking';
+import { DEFAULT_SETTINGS } from '../../storage/settings';
 import { listen, send, type Handlers } from '../messaging';
 import type { EngineStatus, FrameAnalysis, FrameFace } from '../protocol';
 import { decodeInBrowser, thumbnailOf } from './browser-image';
@@ -30,11 +31,11 @@ export interface Engine {
  */
 export function startOffscreenEngine(browser: Browser): Engine {
   const engine = createEngine(browser, {
-    createDetector: (cascade) => SandboxDetector.create(browser.runtime.getURL('/opencv.html' as never), cascade),
-    modelChoice: async () => {
+    createHaarDetector: (cascade) => SandboxDetector.create(browser.runtime.getURL('/opencv.html' as never), cascade),
+    engineConfig: async () => {
       // The service worker knows (an offscreen document cannot read extension storage).
       const config = await send(browser, 'engineConfig', {});
-      return config.ok ? config.model : { active: 'builtin', custom: null };
+      return config.ok ? { model: config.model, detector: config.detector } : { model: { active: 'builtin', custom: null }, detector: DEFAULT_SETTINGS.detector };
     },
     // Nobody listening (the service worker asleep) is fine: the state is also served on request.
     onStatus: (next) => void send(browser, 'engineStatusChanged', next),

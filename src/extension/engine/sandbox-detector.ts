@@ -1,7 +1,7 @@
 import type { DetectorOptions } from '../../core/detector';
 import { FaceMLError } from '../../core/errors';
-import type { Box, GrayImage } from '../../core/image';
-import type { FaceFinder } from '../../core/pipeline';
+import { toGray, type Box, type GrayImage, type RgbaImage } from '../../core/image';
+import { isGray, type FaceFinder } from '../../core/pipeline';
 import type { SandboxRequest, SandboxResponse } from '../protocol';
 
 /**
@@ -9,6 +9,7 @@ import type { SandboxRequest, SandboxResponse } from '../protocol';
  * opencv.js needs anywhere else). Gray frames are transferred, not copied.
  */
 export class SandboxDetector implements FaceFinder {
+  readonly name = 'haar';
   private nextId = 1;
   private readonly pending = new Map<number, { resolve: (b: Box[]) => void; reject: (e: Error) => void }>();
 
@@ -53,9 +54,11 @@ export class SandboxDetector implements FaceFinder {
     return new SandboxDetector(frame);
   }
 
-  detect(gray: GrayImage, options?: Partial<DetectorOptions>): Promise<Box[]> {
+  detect(image: GrayImage | RgbaImage, options?: Partial<DetectorOptions>): Promise<Box[]> {
     const id = this.nextId++;
-    const copy = gray.data.slice().buffer; // the caller keeps its gray image; the copy is transferred
+    // Gray is a quarter of RGBA to send; the caller keeps its image, a copy is transferred.
+    const gray = isGray(image) ? { ...image, data: image.data.slice() } : toGray(image);
+    const copy = gray.data.buffer as ArrayBuffer;
     const request: SandboxRequest = { kind: 'detect', id, width: gray.width, height: gray.height, gray: copy, options };
     return new Promise<Box[]>((resolve, reject) => {
       this.pending.set(id, { resolve, reject });
