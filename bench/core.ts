@@ -1,6 +1,6 @@
 import type { FaceViews } from '../src/core/classifier';
 import { INPUT_SIZE } from '../src/core/preprocess';
-import type { DetectorName, EmotionPipeline } from '../src/core/pipeline';
+import type { EmotionPipeline } from '../src/core/pipeline';
 import type { DatasetItem } from '../src/node/dataset';
 import { centreInside, composeScene } from '../src/node/synthetic';
 import { threadsText, wasmThreadsInUse } from '../src/core/tf-backend';
@@ -8,7 +8,7 @@ import { percentile, round, table, timeRuns } from './stats';
 
 export interface CoreFigures {
   classifier: { views: FaceViews; batch: number; ms_per_face_median: number; ms_per_face_p95: number }[];
-  frames: { detector: DetectorName; faces: number; found: number; false_boxes: number; detect_ms_median: number; detect_ms_p95: number; pipeline_ms_median: number; pipeline_ms_p95: number }[];
+  frames: { detector: string; faces: number; found: number; false_boxes: number; detect_ms_median: number; detect_ms_p95: number; pipeline_ms_median: number; pipeline_ms_p95: number }[];
 }
 
 /** Lays out n faces on a grid in a 640x480 frame (1 -> one large face, 9 -> 3x3 of ~120 px). */
@@ -45,14 +45,17 @@ export async function benchCore(pipelines: EmotionPipeline[], faces: DatasetItem
   const frames: CoreFigures['frames'] = [];
   if (faces) {
     const scenes = await Promise.all([1, 4, 9].map((n) => composeScene(640, 480, grid(faces, n), n)));
-    for (const p of pipelines) for (const scene of scenes) {
+    // BlazeFace twice: with its default tiles (finds faces down to ~70 px here) and on the whole
+    // frame only (one inference: faces from ~110 px), the cost of each choice side by side.
+    const configs = pipelines.flatMap((p) => (p.detector.name === 'blazeface' ? [{ p, label: 'blazeface', options: {} }, { p, label: 'blazeface, no tiles', options: { tileSide: 0 } }] : [{ p, label: p.detector.name, options: {} }]));
+    for (const { p, label, options } of configs) for (const scene of scenes) {
       const n = scene.crops.length;
-      const boxes = await p.detector.detect(scene.rgba);
+      const boxes = await p.detector.detect(scene.rgba, options);
       const found = scene.crops.filter((c) => boxes.some((b) => centreInside(b, c))).length;
-      const detect = await timeRuns(() => p.detector.detect(scene.rgba), runs);
-      const full = await timeRuns(() => p.analyze(scene.rgba), runs);
+      const detect = await timeRuns(() => p.detector.detect(scene.rgba, options), runs);
+      const full = await timeRuns(() => p.analyze(scene.rgba, { detector: options }), runs);
       frames.push({
-        detector: p.detector.name,
+        detector: label,
         faces: n,
         found,
         false_boxes: boxes.filter((b) => !scene.crops.some((c) => centreInside(b, c))).length,

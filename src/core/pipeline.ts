@@ -1,3 +1,4 @@
+import { appearanceSignature } from './appearance';
 import type { DetectorOptions } from './detector';
 import type { EmotionClassifier, FaceViews } from './classifier';
 import { FaceMLError } from './errors';
@@ -11,6 +12,8 @@ export interface FaceResult {
   emotion: Emotion;
   confidence: number;
   scores: EmotionScores;
+  /** The face's appearance signature (core/appearance.ts): lets a tracker tell people apart. */
+  signature?: Float32Array;
 }
 
 export interface AnalysisResult {
@@ -112,7 +115,7 @@ export class EmotionPipeline<D extends FaceFinder = FaceFinder> {
     const probabilities = await this.classifier.classify(batch, boxes.length, views);
     return boxes.map((box, i) => {
       const scores = scoresFromVector(probabilities[i]);
-      return { box, ...topEmotion(scores), scores };
+      return { box, ...topEmotion(scores), scores, signature: appearanceSignature(batch, i * plane) };
     });
   }
 }

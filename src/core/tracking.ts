@@ -1,4 +1,5 @@
 import type { FaceViews } from './classifier';
+import { blendSignature, similarity } from './appearance';
 import type { Box } from './image';
 import { LABELS, topEmotion, type EmotionScores } from './labels';
 import type { FaceResult } from './pipeline';
@@ -18,19 +19,30 @@ export interface TrackerOptions {
   smoothing: number;
   /** Frames a track survives without a matching detection (brief detector misses). */
   maxMissedFrames: number;
+  /**
+   * Least appearance similarity (core/appearance.ts) for a detection to continue a track: below
+   * it, a face where another was is a different person and starts a new track with fresh scores.
+   * 0 turns the check off (box overlap alone).
+   */
+  minSimilarity: number;
 }
 
 export const DEFAULT_TRACKER_OPTIONS: Readonly<TrackerOptions> = Object.freeze({
   minIou: 0.3,
   smoothing: 0.75,
   maxMissedFrames: 5,
+  minSimilarity: 0.5,
 });
+
+/** Boxes overlapping at least this much frame a face alike, so their crops' signatures compare. */
+const SAME_FRAMING_IOU = 0.6;
 
 interface Track {
   id: number;
   box: Box;
   scores: EmotionScores;
   missed: number;
+  signature?: Float32Array;
 }
 
 /**
@@ -49,6 +61,7 @@ export class FaceTracker {
     if (!(smoothing >= 0 && smoothing < 1)) throw new RangeError(`smoothing must be in [0, 1), got ${smoothing}`);
     if (!(minIou > 0 && minIou <= 1)) throw new RangeError(`minIou must be in (0, 1], got ${minIou}`);
     if (!(Number.isInteger(maxMissedFrames) && maxMissedFrames >= 0)) throw new RangeError(`maxMissedFrames must be a whole number >= 0`);
+    if (!(this.options.minSimilarity >= 0 && this.options.minSimilarity < 1)) throw new RangeError(`minSimilarity must be in [0, 1), got ${this.options.minSimilarity}`);
   }
 
   /**
@@ -69,7 +82,7 @@ export class FaceTracker {
     this.tracks.forEach((track, t) =>
       faces.forEach((face, f) => {
         const overlap = iou(track.box, face.box);
-        if (overlap >= this.options.minIou) pairs.push({ t, f, overlap });
+        if (overlap >= this.options.minIou && this.samePerson(track, face, overlap)) pairs.push({ t, f, overlap });
       }),
     );
     pairs.sort((a, b) => b.overlap - a.overlap);
@@ -86,10 +99,15 @@ export class FaceTracker {
       let track = trackFor.get(f);
       if (track) {
         for (const label of LABELS) track.scores[label] = a * track.scores[label] + (1 - a) * face.scores[label];
+        if (face.signature) {
+          // Re-framed by the detector: the old signature was of another crop; start from this one.
+          const reframed = iou(track.box, face.box) < SAME_FRAMING_IOU;
+          track.signature = track.signature && !reframed ? blendSignature(track.signature, face.signature) : face.signature;
+        }
         track.box = face.box;
         track.missed = 0;
       } else {
-        track = { id: this.nextId++, box: face.box, scores: { ...face.scores }, missed: 0 };
+        track = { id: this.nextId++, box: face.box, scores: { ...face.scores }, missed: 0, signature: face.signature };
         this.tracks.push(track);
       }
       updated.add(track);
@@ -99,6 +117,17 @@ export class FaceTracker {
     for (const track of this.tracks) if (!updated.has(track)) track.missed++;
     this.tracks = this.tracks.filter((t) => t.missed <= this.options.maxMissedFrames);
     return result;
+  }
+
+  /**
+   * Whether a face looks like the person a track follows (true when either has no signature).
+   * Signatures are compared only between crops framed alike (boxes overlapping by SAME_FRAMING_IOU):
+   * when the detector re-frames a face (a new box after frames classified at an older one), the
+   * crop moves and its signature with it, though the person is the same.
+   */
+  private samePerson(track: Track, face: FaceResult, overlap: number): boolean {
+    if (!this.options.minSimilarity || !track.signature || !face.signature || overlap < SAME_FRAMING_IOU) return true;
+    return similarity(track.signature, face.signature) >= this.options.minSimilarity;
   }
 
   /** Boxes of the faces currently tracked (for detecting only every few frames). */

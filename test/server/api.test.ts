@@ -70,10 +70,11 @@ describe.skipIf(!testDir)('REST API', () => {
     expect(none.json).toMatchObject({ faces: [], dominant_emotion: null });
   });
 
-  it('POST /predict_emotion_stream keeps face ids stable and smooths labels', async () => {
-    // Two faces the model labels differently at the same place: face A with a one-frame glimpse
-    // of face B every fourth frame (A A A B ...). Raw labels flip 5 times in 12 frames; smoothed
-    // labels must hold A through the odd frames, and the face keeps one id.
+  it('POST /predict_emotion_stream keeps face ids stable, and a glimpse of another person does not take over a face', async () => {
+    // Two people the model labels differently at the same place: face A with a one-frame glimpse
+    // of face B every fourth frame (A A A B ...). Raw labels flip 5 times in 12 frames. By box
+    // overlap alone B would continue A's track and pull its smoothed label; told apart by
+    // appearance, A keeps one id and its own label through the glimpses, and B is another face.
     const pipeline = await getPipeline();
     const candidates = await ferSample(testDir!, 400);
     const detectedLabel = async (file: string) => {
@@ -100,12 +101,17 @@ describe.skipIf(!testDir)('REST API', () => {
     expect(a && b, 'two confidently, differently labelled faces in the sample').toBeTruthy();
     const frames = Array.from({ length: 12 }, (_, i) => (i % 4 === 3 ? b! : a!).scene.jpeg);
     const ids = new Set<number>();
+    const idsOfB = new Set<number>();
     const labels: string[] = [];
-    for (const frame of frames) {
+    for (const [i, frame] of frames.entries()) {
       const res = await server.post('/predict_emotion_stream', { frame: dataUrl(frame), stream_id: 'smoothing' });
       expect(res.status).toBe(200);
       expect(res.json.stream_id).toBe('smoothing');
       expect(res.json.faces).toHaveLength(1);
+      if (i % 4 === 3) {
+        idsOfB.add(res.json.faces[0].face_id);
+        continue;
+      }
       ids.add(res.json.faces[0].face_id);
       labels.push(res.json.faces[0].emotion);
     }
@@ -113,11 +119,10 @@ describe.skipIf(!testDir)('REST API', () => {
     const raw: string[] = [];
     for (const frame of frames) raw.push((await server.post('/predict_emotion', { image: dataUrl(frame) })).json.faces[0].emotion);
     expect(flipsOf(raw), 'unsmoothed labels flip at every glimpse of face B').toBe(5);
-    const flips = flipsOf(labels);
-    console.log(`stream: raw labels flip 5 times in 12 frames, smoothed labels flip ${flips} times (${labels.join(' ')})`);
+    console.log(`stream: raw labels flip 5 times in 12 frames; face A's labels: ${labels.join(' ')}`);
     expect(ids.size).toBe(1);
-    expect(flips).toBeLessThanOrEqual(1);
-    expect(labels.filter((l) => l === a!.emotion).length).toBeGreaterThanOrEqual(11);
+    expect([...idsOfB].some((id) => ids.has(id)), 'B never continues A').toBe(false);
+    expect(labels.every((l) => l === a!.emotion)).toBe(true);
     // Another stream has its own ids.
     const other = await server.post('/predict_emotion_stream', { frame: dataUrl(frames[0]), stream_id: 'other' });
     expect(other.json.faces[0].face_id).toBe(1);
