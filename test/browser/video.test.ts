@@ -303,6 +303,39 @@ describe.skipIf(!testDir)('extension in Chromium: video tab', () => {
     }
   });
 
+  it('runs BlazeFace by default, and the Haar cascade once chosen in settings (the engine restarts with it)', async () => {
+    const store = await ext.storagePage();
+    const engine = () => store.evaluate(() => (globalThis as any).chrome.runtime.sendMessage({ type: 'faceml/engine-status' }).catch(() => null));
+    const choose = (detector: string) =>
+      store.evaluate(async (d: string) => {
+        const local = (globalThis as any).chrome.storage.local;
+        const settings = (await local.get('faceml:settings'))['faceml:settings'] ?? {};
+        await local.set({ 'faceml:settings': { ...settings, detector: d } });
+      }, detector);
+    const tab = await ext.browser.newPage();
+    await tab.goto(`${site.origin}/video.html?frames=faces.png`);
+    await waitForVideo(tab);
+    await tab.bringToFront();
+    await ext.clickAction(tab);
+    const labelled = () => waitFor(async () => ((await ext.overlays(tab))?.[0]?.faces.length ?? 0) >= 2 || null, 60_000);
+    expect(await labelled(), 'faces labelled with the default detector').toBe(true);
+    expect((await engine())?.detector).toBe('blazeface');
+    for (const detector of ['haar', 'blazeface']) {
+      await choose(detector);
+      const restarted = await waitFor(async () => {
+        const s = await engine();
+        return s?.state === 'ready' && s.detector === detector ? s : null;
+      }, 60_000);
+      expect(restarted?.detail, `engine restarted with ${detector}`).toContain(detector === 'haar' ? 'Haar cascade' : 'BlazeFace');
+      // Frames analysed by the new engine, not overlays left from the old one.
+      const before = await analysedFrames(tab);
+      expect(await waitFor(async () => (await analysedFrames(tab)) >= before + 5 || null, 60_000), `frames analysed with ${detector}`).toBe(true);
+      expect(await labelled(), `faces labelled with ${detector}`).toBe(true);
+    }
+    await ext.clickAction(tab);
+    await tab.close();
+  });
+
   it('made no request beyond 127.0.0.1 and the extension itself', () => {
     expect(ext.requests.length).toBeGreaterThan(0);
     expect(outsideRequests(ext)).toEqual([]);
