@@ -15,6 +15,9 @@ export default defineConfig({
       manifestVersion === 2
         ? ['activeTab', 'scripting', 'storage', 'contextMenus']
         : ['activeTab', 'scripting', 'offscreen', 'storage', 'contextMenus', 'sidePanel'],
+    // Frames from other sites (an embedded player, a call widget): read only after the user
+    // allows that site from the popup; until then their on-screen pixels come from tab captures.
+    ...(manifestVersion === 2 ? { optional_permissions: ['<all_urls>'] } : { optional_host_permissions: ['<all_urls>'] }),
     action: { default_title: 'FaceML: toggle emotion detection on this tab' },
     commands: {
       'toggle-detection': {

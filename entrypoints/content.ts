@@ -12,6 +12,11 @@ export default defineContentScript({
   matches: ['<all_urls>'],
   registration: 'runtime',
   main(ctx) {
+    // What the background's probe reads before injecting (background/content-script.ts): one
+    // content script per frame, never a second one ending a running session.
+    const flags = globalThis as { __facemlContentRunning?: boolean };
+    flags.__facemlContentRunning = true;
+    ctx.onInvalidated(() => (flags.__facemlContentRunning = false));
     const { sampler, images } = startContentScript(browser, {
       addEventListener: (target, type, listener, options) => ctx.addEventListener(target, type as never, listener as never, options),
       onInvalidated: (cb) => ctx.onInvalidated(cb),

@@ -72,6 +72,17 @@ function App() {
       onOpenPanel={() => tab && void openSidePanel(browser, tab.windowId).then(() => window.close(), (err: Error) => setError(err.message))}
       onOpenWebcam={() => void browser.tabs.create({ url: browser.runtime.getURL('/webcam.html' as never) }).then(() => window.close())}
       onOpenSettings={() => void browser.runtime.openOptionsPage().then(() => window.close())}
+      onAllowFrames={async (origin) => {
+        if (!tab) return;
+        setError(null);
+        // Any port of that host: match patterns take no port. Asked from this click (a user gesture).
+        const { protocol, hostname } = new URL(origin);
+        const granted = await browser.permissions.request({ origins: [`${protocol}//${hostname}/*`] }).catch((err: Error) => (setError(err.message), false));
+        if (!granted) return;
+        const answer = await api.reachFrames(tab.id);
+        if (!answer.ok) setError(`Could not reach the frame: ${answer.error.message}`);
+        await refresh(tab.id);
+      }}
     />
   );
 }

@@ -20,7 +20,7 @@ const LAYERS = [
 /** Row layout of the decoded output: score logit, box (cx, cy, w, h), six landmarks (x, y). */
 const ROW = 17;
 const IOU_MERGE = 0.3;
-const MAX_TILES_PER_SIDE = 3;
+const MAX_TILES_PER_SIDE = 6;
 
 /** The detector options BlazeFace uses (the others tune the cascade). */
 type BlazeFaceOptions = Pick<DetectorOptions, 'minConfidence' | 'minFaceSize' | 'tileSide'>;
@@ -180,7 +180,7 @@ function anchorCentres(): [number, number][] {
 export function searchRegions(width: number, height: number, tileSide: number): Box[] {
   const whole = { x: 0, y: 0, width, height };
   if (tileSide <= 0 || Math.max(width, height) <= tileSide) return [whole];
-  // At most 3x3 tiles (10 inferences): a photo of many megapixels gets larger tiles, not hundreds.
+  // At most 6x6 tiles (37 inferences): a photo of many megapixels gets larger tiles, not hundreds.
   const cols = Math.min(MAX_TILES_PER_SIDE, Math.max(1, Math.ceil(width / tileSide)));
   const rows = Math.min(MAX_TILES_PER_SIDE, Math.max(1, Math.ceil(height / tileSide)));
   const tw = Math.min(width, Math.round((width / cols) * 1.25));

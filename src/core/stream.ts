@@ -68,6 +68,8 @@ export class EmotionStream {
   /** Bumped by reset(): a background run started before it must not write its boxes after it. */
   private generation = 0;
   private disposed = false;
+  /** The detector's search now (minimum face size, tile side; frame px); may change between frames. */
+  private search: Partial<Pick<DetectorOptions, 'minFaceSize' | 'tileSide'>> = {};
 
   constructor(
     private readonly pipeline: EmotionPipeline,
@@ -78,7 +80,19 @@ export class EmotionStream {
     if (!(smoothing >= 0 && smoothing <= 0.95)) throw new FaceMLError('INVALID_ARGUMENT', `smoothing must be in [0, 0.95], got ${smoothing}`);
     if (!(Number.isInteger(detectEvery) && detectEvery >= 1)) throw new FaceMLError('INVALID_ARGUMENT', `detectEvery must be a whole number >= 1, got ${detectEvery}`);
     if (minFaceSize !== undefined && !(minFaceSize >= 1)) throw new FaceMLError('INVALID_ARGUMENT', `minFaceSize must be >= 1 pixel, got ${minFaceSize}`);
+    this.search = minFaceSize ? { minFaceSize } : {};
     this.tracker = this.newTracker();
+  }
+
+  /**
+   * Changes how the detector searches from the next detection on, keeping the faces followed: a
+   * video shown larger or smaller on screen keeps its on-screen minimum face size, and a large
+   * frame is searched in finer tiles (extension sampler).
+   */
+  setSearch({ minFaceSize, tileSide }: { minFaceSize?: number; tileSide?: number }): void {
+    if (minFaceSize !== undefined && !(minFaceSize >= 1)) throw new FaceMLError('INVALID_ARGUMENT', `minFaceSize must be >= 1 pixel, got ${minFaceSize}`);
+    if (tileSide !== undefined && !(tileSide >= 0)) throw new FaceMLError('INVALID_ARGUMENT', `tileSide must be >= 0, got ${tileSide}`);
+    this.search = { ...(minFaceSize ? { minFaceSize } : {}), ...(tileSide !== undefined ? { tileSide } : {}) };
   }
 
   /**
@@ -142,7 +156,7 @@ export class EmotionStream {
   }
 
   private detectorOptions(): Partial<DetectorOptions> | undefined {
-    return this.options.minFaceSize ? { minFaceSize: this.options.minFaceSize } : undefined;
+    return Object.keys(this.search).length ? { ...this.search } : undefined;
   }
 
   /** Runs the detector without holding up the current frame; later frames use its boxes. */

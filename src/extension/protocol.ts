@@ -39,6 +39,8 @@ export type SenderKind = 'content' | 'page' | 'engine' | 'background';
 export interface FrameOptions {
   /** Smallest face to look for, in pixels of the sent frame. */
   minFaceSize?: number;
+  /** Side of the tiles a large frame is searched in (BlazeFace), frame px. */
+  tileSide?: number;
   /** Tracker smoothing, 0..0.95. */
   smoothing?: number;
 }
@@ -82,17 +84,45 @@ export interface LiveFace {
   scores: EmotionScores;
 }
 
-/** What a tab's content script detects now (popup and side panel, through the background). */
+/** One picture FaceML analyses in a tab. */
+export interface LiveSource {
+  id: string;
+  /** A <video>, a <canvas> drawn like a video, or a frame FaceML cannot run in (its on-screen pixels). */
+  kind: 'video' | 'canvas' | 'frame';
+  /** 'pixels': read directly; 'capture': from tab captures, about 2 a second. */
+  mode: 'pixels' | 'capture';
+  /** Why it cannot be analysed now (DRM, covered, engine errors), if so. */
+  notice: string | null;
+  /** Where it is, when not plainly in the page: "in a shadow root", "in a frame from https://x.example". */
+  where: string | null;
+}
+
+/** What a tab's content scripts detect now (popup and side panel, through the background). */
 export interface LiveSnapshot {
   running: boolean;
-  /** Videos being analysed, and why one cannot be (cross-origin capture, DRM, engine errors). */
-  videos: { id: string; mode: 'pixels' | 'capture'; notice: string | null }[];
+  /** The pictures being analysed, in every frame FaceML runs in. */
+  videos: LiveSource[];
   faces: LiveFace[];
   /** Analysed frames per second over the last few seconds. */
   fps: number;
   sessionId: string | null;
   /** Why the latest seconds could not be saved to history (e.g. storage full); they are kept and resent. */
   historyError: string | null;
+  /**
+   * Origins of frames in the tab FaceML may not run in (no permission for their site): their
+   * pictures are analysed from tab captures only, until the user allows the site (popup).
+   */
+  blockedFrames?: string[];
+}
+
+/** What a content script learns of its place at start (it cannot see it itself). */
+export interface ContentPlace {
+  /** The frame it runs in (0: the tab's top document). */
+  frameId: number;
+  /** The tab's detection session when detection is on (a frame loaded later joins it), else null. */
+  sessionId: string | null;
+  /** Origins of the tab's frames that run FaceML (their pictures are theirs to analyse). */
+  reachedOrigins: string[];
 }
 
 /** The popup's view of a tab. */
@@ -166,11 +196,22 @@ export interface Protocol {
    * Content script -> background: the user's settings. Content scripts cannot read extension
    * storage (the background limits it to trusted contexts), so settings reach them by message.
    */
-  contentSettings: Message<object, { settings: Settings }, 'content'>;
+  contentSettings: Message<object, { settings: Settings } & ContentPlace, 'content'>;
+  /**
+   * Content script (top frame) -> background: the page's frames changed (a frame added or loaded);
+   * run the content script in every frame FaceML may script. Popup -> background: the same
+   * for a tab, after the user allowed another site's frames.
+   */
+  reachFrames: Message<{ tabId?: number }, { reachedOrigins: string[] }, 'content' | 'page'>;
   /** Background -> content script: the settings changed. */
   applySettings: Message<{ settings: Settings }, object, 'background'>;
-  /** Background -> content script: start or stop sampling. */
-  setEnabled: Message<{ enabled: boolean }, object, 'background'>;
+  /** Background -> content script: start or stop sampling; every frame of a tab joins one history session. */
+  setEnabled: Message<{ enabled: boolean; sessionId?: string }, object, 'background'>;
+  /**
+   * Background -> content script: scroll a right-clicked image into view and say, once that is
+   * painted, where it is on screen (CSS px) for a tab capture; found: false when it is not there.
+   */
+  locateImage: Message<{ srcUrl: string }, { found: false } | { found: true; rect: Box; devicePixelRatio: number }, 'background'>;
   /** Background -> content script: what is detected now. */
   live: Message<object, LiveSnapshot, 'background'>;
   /** Background -> content script: draw an image's result over it. */
@@ -212,6 +253,8 @@ const WIRE_TYPES: { [N in MessageName]: `faceml/${string}` } = {
   toggle: 'faceml/toggle',
   tabState: 'faceml/tab-state',
   contentSettings: 'faceml/content-settings',
+  reachFrames: 'faceml/reach-frames',
+  locateImage: 'faceml/locate-image',
   applySettings: 'faceml/apply-settings',
   setEnabled: 'faceml/set-enabled',
   live: 'faceml/live',
@@ -238,6 +281,8 @@ export const ALLOWED_SENDERS: { [N in MessageName]: readonly Protocol[N]['from']
   toggle: ['page'],
   tabState: ['page'],
   contentSettings: ['content'],
+  reachFrames: ['content', 'page'],
+  locateImage: ['background'],
   applySettings: ['background'],
   setEnabled: ['background'],
   live: ['background'],
@@ -272,6 +317,8 @@ const isFrameOptions = (v: unknown): v is FrameOptions =>
   v === undefined ||
   (isObject(v) &&
     (v.minFaceSize === undefined || (typeof v.minFaceSize === 'number' && v.minFaceSize >= 8 && v.minFaceSize <= 2000)) &&
+    // Not finer than 128 px: a forged message must not make one frame cost hundreds of inferences.
+    (v.tileSide === undefined || (typeof v.tileSide === 'number' && v.tileSide >= 128 && v.tileSide <= 4096)) &&
     (v.smoothing === undefined || (typeof v.smoothing === 'number' && v.smoothing >= 0 && v.smoothing <= 0.95)));
 
 const isFrameFace = (v: unknown): v is FrameFace =>
@@ -297,7 +344,9 @@ export const GUARDS: { [N in MessageName]: (v: Record<string, unknown>) => boole
   contentSettings: () => true,
   // The receiver sanitises the settings themselves (sanitiseSettings), as it does stored ones.
   applySettings: (v) => isObject(v.settings),
-  setEnabled: (v) => typeof v.enabled === 'boolean',
+  reachFrames: (v) => v.tabId === undefined || isTabId(v.tabId),
+  locateImage: (v) => typeof v.srcUrl === 'string' && v.srcUrl.length <= 1_000_000,
+  setEnabled: (v) => typeof v.enabled === 'boolean' && (v.sessionId === undefined || (typeof v.sessionId === 'string' && /^[\w-]{1,64}$/.test(v.sessionId))),
   live: () => true,
   showImageResult: (v) => typeof v.srcUrl === 'string' && Array.isArray(v.faces) && v.faces.every(isFrameFace) && typeof v.width === 'number' && typeof v.height === 'number',
   prepareCapture: (v) => typeof v.hidden === 'boolean',

@@ -17,6 +17,8 @@ export interface PopupProps {
   onOpenPanel: () => void;
   onOpenWebcam: () => void;
   onOpenSettings: () => void;
+  /** Asks the browser for read access to a site's frames (the user's one step for a cross-origin frame). */
+  onAllowFrames: (origin: string) => void;
 }
 
 /** The toolbar popup: this tab's state, the toggle, live faces, and the way to the side panel. */
@@ -49,6 +51,12 @@ export function Popup(p: PopupProps) {
             {p.error}
           </p>
         )}
+        {p.enabled &&
+          (p.live?.blockedFrames ?? []).map((origin) => (
+            <button key={origin} class="allow-frames" onClick={() => p.onAllowFrames(origin)}>
+              Allow FaceML to read frames from {new URL(origin).hostname}
+            </button>
+          ))}
         <button id="toggle" class="primary" aria-pressed={p.enabled} disabled={!canToggle} onClick={p.onToggle}>
           {p.enabled ? 'Turn detection off' : 'Turn detection on for this tab'}
         </button>

@@ -25,6 +25,7 @@ export function extensionApi(browser: Browser) {
       return state;
     },
     toggle: (tabId: number) => send(browser, 'toggle', { tabId }),
+    reachFrames: (tabId: number) => send(browser, 'reachFrames', { tabId }),
     /** The engine answers directly; no engine (never started, or closed) -> null. */
     async engineStatus(): Promise<EngineStatus | null> {
       const answer = await send(browser, 'engineStatus', {});

@@ -32,9 +32,15 @@ export function tabStatus({ url, enabled, allowed, engine, live }: TabStatusInpu
   if (!engine || engine.state === 'loading') {
     return { kind: 'loading', text: `Loading the models${engine ? `: ${engine.detail}` : '...'}`, progress: engine?.progress ?? 0 };
   }
-  const notice = live?.videos.find((v) => v.notice)?.notice;
   const faces = live?.faces.length ?? 0;
+  const count = `${faces} ${faces === 1 ? 'face' : 'faces'}`;
   if (live && live.videos.length === 0) return { kind: 'detecting', text: 'Detecting: no playing video on this page yet.', faces: 0 };
-  if (notice && faces === 0) return { kind: 'unavailable', text: `Cannot analyze: ${notice.replace(/^FaceML:\s*/, '')}` };
-  return { kind: 'detecting', text: `Detecting ${faces} ${faces === 1 ? 'face' : 'faces'}`, faces };
+  const troubled = live?.videos.find((v) => v.notice);
+  if (troubled && faces === 0) return { kind: 'unavailable', text: `Cannot analyze${troubled.where ? ` a ${troubled.kind} ${troubled.where}` : ''}: ${troubled.notice!.replace(/^FaceML:\s*/, '')}` };
+  // Frames FaceML may not run in are analysed from tab captures (about 2 a second), until allowed.
+  const blocked = live?.blockedFrames ?? [];
+  if (blocked.length) {
+    return { kind: 'detecting', text: `Detecting ${count}. A frame from ${blocked.join(', ')} is read from screen captures only (slower): allow FaceML to read it.`, faces };
+  }
+  return { kind: 'detecting', text: `Detecting ${count}`, faces };
 }

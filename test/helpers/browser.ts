@@ -10,7 +10,11 @@ export const EXTENSION_DIR = path.join(PROJECT_ROOT, '.output/chrome-mv3');
 /** One video's overlay as the content script reports it (VideoSampler.snapshot). */
 export interface OverlaySnapshot {
   id: string;
+  /** 'video', 'canvas', or 'frame' (a frame FaceML cannot run in, analysed from captures). */
+  kind: string;
   mode: string;
+  /** The frame whose content script drew it: 'top', or the frame's URL. */
+  frame: string;
   faces: { emotion: string; faceId: number; rect: { x: number; y: number; width: number; height: number } | null }[];
 }
 
@@ -28,7 +32,7 @@ export interface ExtensionBrowser {
   clickAction: (page: Page) => Promise<string>;
   /** Opens the toolbar popup for a page (the popup stays open: close it when done). */
   openPopup: (page: Page) => Promise<Page>;
-  /** What the content script's overlays show, per video. */
+  /** What the content scripts' overlays show, per source, in every frame of the page. */
   overlays: (page: Page) => Promise<OverlaySnapshot[] | null>;
   /**
    * The extension's service worker, to call its test hooks (globalThis.faceml). Attaching keeps
@@ -107,11 +111,18 @@ export async function launchWithExtension(extraArgs: string[] = [], extensionDir
       return text;
     },
     overlays: async (page) => {
-      for (const realm of page.extensionRealms()) {
-        const snap = await realm.evaluate(() => (globalThis as { __faceml?: { snapshot(): unknown } }).__faceml?.snapshot() ?? null).catch(() => null);
-        if (snap) return snap as OverlaySnapshot[];
+      // Every frame's content script draws its own overlays: the top frame's sources first.
+      let all: OverlaySnapshot[] | null = null;
+      for (const frame of page.frames()) {
+        for (const realm of frame.extensionRealms()) {
+          const snap = await realm.evaluate(() => (globalThis as { __faceml?: { snapshot(): unknown } }).__faceml?.snapshot() ?? null).catch(() => null);
+          if (snap) {
+            all = [...(all ?? []), ...(snap as OverlaySnapshot[]).map((s) => ({ ...s, frame: frame === page.mainFrame() ? 'top' : frame.url() }))];
+            break;
+          }
+        }
       }
-      return null;
+      return all;
     },
     worker: async () => (await (await browser.waitForTarget(isWorker)).worker())!,
     storagePage: () =>

@@ -19,11 +19,13 @@ export function fakeExtension() {
   const f = fakeBrowser as unknown as Record<string, unknown>;
   let makePage: (tabId: number) => Partial<Handlers<MessageName>> = () => ({});
   f.scripting = {
-    executeScript: async ({ target, files }: { target: { tabId: number }; files?: string[] }) => {
+    executeScript: async ({ target, files, func }: { target: { tabId: number }; files?: string[]; func?: () => unknown }) => {
       if (files) {
         injected.push(target.tabId);
         if (!pages.has(target.tabId)) pages.set(target.tabId, makePage(target.tabId));
       }
+      // The background's probe of each frame (one frame per fake tab): is our script running there?
+      if (func) return [{ frameId: 0, result: { running: pages.has(target.tabId), origin: 'https://meet.example' } }];
       return [];
     },
   };

@@ -9,7 +9,7 @@ const scores = (top: string) =>
   ({ angry: 0.02, disgust: 0.01, fear: 0.03, happy: 0.04, neutral: 0.05, sad: 0.05, surprise: 0.05, [top]: 0.75 }) as LiveSnapshot['faces'][0]['scores'];
 const live: LiveSnapshot = {
   running: true,
-  videos: [{ id: 'v1', mode: 'pixels', notice: null }],
+  videos: [{ id: 'v1', kind: 'video', mode: 'pixels', notice: null, where: null }],
   faces: [
     { videoId: 'v1', faceId: 1, emotion: 'happy', confidence: 0.75, scores: scores('happy') },
     { videoId: 'v1', faceId: 2, emotion: 'sad', confidence: 0.75, scores: scores('sad') },
@@ -33,6 +33,7 @@ function props(over: Partial<PopupProps> = {}): PopupProps {
     onOpenPanel: vi.fn(),
     onOpenWebcam: vi.fn(),
     onOpenSettings: vi.fn(),
+    onAllowFrames: vi.fn(),
     ...over,
   };
 }
@@ -112,7 +113,7 @@ describe('tabStatus', () => {
   it('covers off, not allowed, protected video and no video', () => {
     expect(tabStatus({ url: 'https://a.example/', enabled: false, allowed: true, engine: ready, live: null }).kind).toBe('off');
     expect(tabStatus({ url: 'https://a.example/', enabled: false, allowed: false, engine: ready, live: null }).text).toMatch(/allowed sites/);
-    const drm = { ...live, faces: [], videos: [{ id: 'v1', mode: 'pixels' as const, notice: 'FaceML: cannot analyze protected video' }] };
+    const drm = { ...live, faces: [], videos: [{ id: 'v1', kind: 'video' as const, mode: 'pixels' as const, notice: 'FaceML: cannot analyze protected video', where: null }] };
     expect(tabStatus({ url: 'https://a.example/', enabled: true, allowed: true, engine: ready, live: drm })).toEqual({ kind: 'unavailable', text: 'Cannot analyze: cannot analyze protected video' });
     expect(tabStatus({ url: 'https://a.example/', enabled: true, allowed: true, engine: ready, live: { ...live, videos: [], faces: [] } }).text).toMatch(/no playing video/);
   });

@@ -117,7 +117,7 @@ describe('SidePanel history', () => {
   it('switches views with keyboard-reachable tabs and shows live faces', async () => {
     const live = {
       running: true,
-      videos: [{ id: 'v1', mode: 'pixels' as const, notice: null }],
+      videos: [{ id: 'v1', kind: 'video' as const, mode: 'pixels' as const, notice: null, where: null }],
       faces: [{ videoId: 'v1', faceId: 3, emotion: 'fear' as const, confidence: 0.66, scores: Object.fromEntries(LABELS.map((l) => [l, l === 'fear' ? 0.66 : 0.34 / 6])) as never }],
       fps: 5,
       sessionId: 's',

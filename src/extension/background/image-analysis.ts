@@ -1,5 +1,5 @@
 import type { WxtBrowser as Browser } from 'wxt/browser';
-import { scaleBox, type Box } from '../../core/image';
+import { scaleBox } from '../../core/image';
 import { displayUrl, type HistoryStore } from '../../storage/history';
 import { loadSettings } from '../../storage/settings';
 import { blobToDataUrl } from '../engine/browser-image';
@@ -55,19 +55,6 @@ export async function fetchImage(url: string, maxBytes = MAX_IMAGE_BYTES): Promi
   return blobToDataUrl(new Blob(chunks as BlobPart[], { type }));
 }
 
-/** Runs in the page: where the image is on screen (CSS px) and the device pixel ratio. */
-function locateImage(src: string): { rect: Box; dpr: number } | null {
-  const img = [...document.images].find((i) => i.currentSrc === src || i.src === src);
-  if (!img) return null;
-  img.scrollIntoView({ block: 'nearest', inline: 'nearest' });
-  const r = img.getBoundingClientRect();
-  const x = Math.max(0, r.left);
-  const y = Math.max(0, r.top);
-  const width = Math.min(window.innerWidth, r.right) - x;
-  const height = Math.min(window.innerHeight, r.bottom) - y;
-  return width > 0 && height > 0 ? { rect: { x, y, width, height }, dpr: window.devicePixelRatio || 1 } : null;
-}
-
 /**
  * "Analyze emotions in this image": get the pixels (fetched bytes, or, for cross-origin images
  * the extension may not fetch, the image's rectangle of a tab capture), analyse them in the
@@ -79,10 +66,12 @@ export function createImageAnalysis(browser: Browser, engine: EngineLink, histor
     try {
       return { request: { frame: await fetchImage(srcUrl), thumbnail } as RequestOf<'analyzeImage'>, via: 'fetch' as const };
     } catch {
-      const [located] = await browser.scripting.executeScript({ target: { tabId: tab.id }, func: locateImage, args: [srcUrl] });
-      const where = located?.result as { rect: Box; dpr: number } | null | undefined;
-      if (!where) return null;
-      const crop = scaleBox(where.rect, where.dpr);
+      // Our content script scrolls the image into view and answers once that is painted; the
+      // capture then hides its overlays (no earlier label in the picture).
+      await ensureContentScript(browser, tab.id);
+      const where = await sendToTab(browser, tab.id, 'locateImage', { srcUrl });
+      if (!where.ok || !where.found) return null;
+      const crop = scaleBox(where.rect, where.devicePixelRatio);
       const frame = await captureTab(tab, 'png');
       return { request: { frame, crop, thumbnail } as RequestOf<'analyzeImage'>, via: 'capture' as const, size: { width: crop.width, height: crop.height } };
     }

@@ -13,10 +13,11 @@ import { createImageAnalysis } from './image-analysis';
 import { registerMenus } from './menus';
 import { limitStorageToTrustedContexts } from './storage-access';
 import { createTabs } from './tabs';
+import { reachedFrames } from './content-script';
 import { scaleBox } from '../../core/image';
 
 /** The messages the background answers. */
-export type BackgroundMessage = Extract<MessageName, 'analyzeCapture' | 'historySamples' | 'ensureEngine' | 'engineStatusChanged' | 'engineConfig' | 'contentSettings' | 'toggle' | 'tabState'>;
+export type BackgroundMessage = Extract<MessageName, 'analyzeCapture' | 'historySamples' | 'ensureEngine' | 'engineStatusChanged' | 'engineConfig' | 'contentSettings' | 'reachFrames' | 'toggle' | 'tabState'>;
 
 /**
  * The service worker (Chrome) or background page (Firefox): wires tabs, captures, history, menus
@@ -65,8 +66,20 @@ export function createBackground(browser: Browser, engine: EngineLink) {
       engine.setStatus(status);
       return { ok: true };
     },
-    async contentSettings() {
-      return { ok: true, settings: await loadSettings(local) };
+    async contentSettings(_request, sender) {
+      const tabId = sender.tab?.id;
+      const [settings, sessionId, frames] = await Promise.all([
+        loadSettings(local),
+        tabId === undefined ? null : tabs.sessionOf(tabId),
+        tabId === undefined ? [] : reachedFrames(browser, tabId),
+      ]);
+      return { ok: true, settings, frameId: sender.frameId ?? 0, sessionId, reachedOrigins: [...new Set(frames.map((f) => f.origin))] };
+    },
+    async reachFrames({ tabId }, sender) {
+      // A content script speaks for its own tab only.
+      const id = sender.kind === 'content' ? sender.tab?.id : tabId;
+      if (id === undefined) return failure('INVALID_ARGUMENT', 'no tab');
+      return { ok: true, reachedOrigins: await tabs.reachFrames(id) };
     },
     async engineConfig() {
       const [model, settings] = await Promise.all([loadModelChoice(local).catch(() => ({ active: 'builtin' as const, custom: null })), loadSettings(local)]);

@@ -2,7 +2,7 @@ import type { WxtBrowser as Browser } from 'wxt/browser';
 import { extensionStorage } from '../extension-storage';
 import { sendToTab } from '../messaging';
 import { loadSettings, siteAllowed } from '../../storage/settings';
-import { ensureContentScript } from './content-script';
+import { ensureContentScript, forgetFrames, reachedFrames } from './content-script';
 import { enabledTabList } from './enabled-tabs';
 import type { EngineLink } from './engine-link';
 import { pageDetection, type PageDetection } from './page-detection';
@@ -30,15 +30,25 @@ export function createTabs(browser: Browser, engine: EngineLink) {
       throw new Error(`FaceML is limited to ${settings.allowedSites.join(', ')} (allowed sites in settings)`);
     }
     await engine.ensure();
-    await ensureContentScript(browser, tabId);
-    const started = await sendToTab(browser, tabId, 'setEnabled', { enabled: true });
+    const frames = await ensureContentScript(browser, tabId);
+    const sessionId = await list.newSession(tabId);
+    // Every frame FaceML runs in starts, in one history session; frames loaded later join it
+    // when they start (contentSettings).
+    const [started] = await Promise.all([0, ...frames.map((f) => f.frameId).filter((id) => id !== 0)].map((frameId) => sendToTab(browser, tabId, 'setEnabled', { enabled: true, sessionId }, frameId)));
     if (!started.ok) throw new Error(`the page did not start detection: ${started.error.message}`);
     await list.add(tabId);
     await list.setBadge(tabId, true);
   }
 
+  /** Runs the content script in frames added since (a content script or the popup asks); their origins. */
+  async function reachFrames(tabId: number): Promise<string[]> {
+    if (!(await list.includes(tabId))) return (await reachedFrames(browser, tabId)).map((f) => f.origin);
+    return [...new Set((await ensureContentScript(browser, tabId)).map((f) => f.origin))];
+  }
+
   async function disable(tabId: number): Promise<void> {
-    await sendToTab(browser, tabId, 'setEnabled', { enabled: false });
+    const frames = await reachedFrames(browser, tabId);
+    await Promise.all([0, ...frames.map((f) => f.frameId).filter((id) => id !== 0)].map((frameId) => sendToTab(browser, tabId, 'setEnabled', { enabled: false }, frameId)));
     await list.remove(tabId);
     await list.setBadge(tabId, false);
     await closeEngineIfUnused();
@@ -49,6 +59,7 @@ export function createTabs(browser: Browser, engine: EngineLink) {
   const detectionRunning = async (tabId: number) => isOn(tabId, await pageDetection(browser, tabId));
 
   async function forget(tabId: number): Promise<void> {
+    await forgetFrames(browser, tabId);
     if (await list.remove(tabId)) await closeEngineIfUnused();
   }
 
@@ -92,6 +103,8 @@ export function createTabs(browser: Browser, engine: EngineLink) {
   return {
     enabledTabs: list.all,
     isEnabled: list.includes,
+    sessionOf: list.sessionOf,
+    reachFrames,
     enable,
     disable,
     toggle,

@@ -1,5 +1,25 @@
+import type { Box } from '../../core/image';
 import type { RequestOf } from '../protocol';
 import { MediaOverlay, type OverlayLook } from './overlay';
+
+/** The page's image showing `srcUrl`. */
+const imageShowing = (srcUrl: string) => [...document.images].find((i) => i.currentSrc === srcUrl || i.src === srcUrl);
+
+/**
+ * Scrolls the image showing `srcUrl` into view (at once: a smooth scroll would still be moving
+ * when the tab is captured) and says where its visible part is on screen, CSS px.
+ */
+export function locateImage(srcUrl: string): { rect: Box; devicePixelRatio: number } | null {
+  const img = imageShowing(srcUrl);
+  if (!img) return null;
+  img.scrollIntoView({ block: 'nearest', inline: 'nearest', behavior: 'instant' });
+  const r = img.getBoundingClientRect();
+  const x = Math.max(0, r.left);
+  const y = Math.max(0, r.top);
+  const width = Math.min(window.innerWidth, r.right) - x;
+  const height = Math.min(window.innerHeight, r.bottom) - y;
+  return width > 0 && height > 0 ? { rect: { x, y, width, height }, devicePixelRatio: window.devicePixelRatio || 1 } : null;
+}
 
 interface ImageResult {
   overlay: MediaOverlay;
@@ -22,7 +42,7 @@ export class ImageResults {
   readonly overlays = new Map<HTMLImageElement, MediaOverlay>();
 
   show({ srcUrl, faces, width, height, notSaved }: RequestOf<'showImageResult'>): void {
-    const img = [...document.images].find((i) => i.currentSrc === srcUrl || i.src === srcUrl);
+    const img = imageShowing(srcUrl);
     if (!img) return;
     let result = this.results.get(img);
     if (!result || result.srcUrl !== srcUrl) {

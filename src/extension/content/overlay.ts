@@ -9,7 +9,8 @@ export interface OverlayLook {
   confidenceThreshold: number;
 }
 
-export type MediaElement = HTMLVideoElement | HTMLImageElement;
+/** What an overlay can sit over: a video, an image, a canvas, or a frame analysed from captures. */
+export type MediaElement = HTMLVideoElement | HTMLImageElement | HTMLCanvasElement | HTMLIFrameElement;
 
 export interface DrawnFace {
   emotion: string;
@@ -32,17 +33,31 @@ export function isMirrored(el: Element): boolean {
   return m.a < 0;
 }
 
-/** Intrinsic size of a video frame or image. */
+/**
+ * Intrinsic size of a video frame, image or canvas bitmap; a frame's is its content box in CSS
+ * px. Tag names, not instanceof: an element of a same-origin child frame has that frame's classes.
+ */
 export function mediaSize(el: MediaElement): { width: number; height: number } {
-  return el instanceof HTMLVideoElement ? { width: el.videoWidth, height: el.videoHeight } : { width: el.naturalWidth, height: el.naturalHeight };
+  switch (el.localName) {
+    case 'video':
+      return { width: (el as HTMLVideoElement).videoWidth, height: (el as HTMLVideoElement).videoHeight };
+    case 'img':
+      return { width: (el as HTMLImageElement).naturalWidth, height: (el as HTMLImageElement).naturalHeight };
+    case 'canvas':
+      return { width: (el as HTMLCanvasElement).width, height: (el as HTMLCanvasElement).height };
+    default:
+      return { width: el.clientWidth, height: el.clientHeight };
+  }
 }
 
-/** The rectangle where a video's or image's picture is actually drawn, honouring object-fit. */
+/** The rectangle where a video's, image's or canvas's picture is actually drawn, honouring object-fit. */
 export function contentRect(el: MediaElement): DOMRect {
   const box = el.getBoundingClientRect();
+  // A frame's document is drawn inside its borders (and padding), unscaled.
+  if (el.localName === 'iframe' || el.localName === 'frame') return new DOMRect(box.left + el.clientLeft, box.top + el.clientTop, el.clientWidth, el.clientHeight);
   const { width: vw, height: vh } = mediaSize(el);
   if (!vw || !vh) return box;
-  const fit = getComputedStyle(el).objectFit || (el instanceof HTMLVideoElement ? 'contain' : 'fill');
+  const fit = getComputedStyle(el).objectFit || (el.localName === 'video' ? 'contain' : 'fill');
   let scaleX = box.width / vw;
   let scaleY = box.height / vh;
   if (fit === 'contain' || fit === 'scale-down') scaleX = scaleY = Math.min(scaleX, scaleY, fit === 'scale-down' ? 1 : Infinity);

@@ -30,7 +30,7 @@ const PICTURES = new Set(['IFRAME', 'FRAME', 'EMBED', 'OBJECT', 'IMG', 'VIDEO', 
  * points, the topmost element (FaceML's overlays aside: they take no pointer events anyway) is the video, or something that
  * draws no picture of its own (a player's transparent controls layer, a caption).
  */
-export function uncovered(video: HTMLVideoElement, rect: { x: number; y: number; width: number; height: number }): boolean {
+export function uncovered(video: Element, rect: { x: number; y: number; width: number; height: number }): boolean {
   const points = [
     [0.5, 0.5],
     [0.25, 0.25],

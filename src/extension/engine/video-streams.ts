@@ -16,14 +16,17 @@ const IDLE_MS = 60_000;
 export class VideoStreams {
   private readonly streams = new Map<string, { stream: EmotionStream; used: number }>();
 
-  /** The stream of this video; a changed setting starts a new one (face ids restart; rare, user-initiated). */
+  /**
+   * The stream of this video; changed smoothing starts a new one (face ids restart; rare,
+   * user-initiated). The minimum face size follows the video's size on screen, so it changes
+   * in place.
+   */
   streamFor(pipeline: EmotionPipeline, tabId: number, videoId: string, options: FrameOptions = {}): EmotionStream {
     const now = Date.now();
     for (const [key, entry] of this.streams) if (now - entry.used > IDLE_MS) this.drop(key);
     const key = `${tabId}:${videoId}`;
     let entry = this.streams.get(key);
-    const { smoothing, minFaceSize } = entry?.stream.options ?? {};
-    if (entry && (smoothing !== (options.smoothing ?? DEFAULT_STREAM_OPTIONS.smoothing) || minFaceSize !== options.minFaceSize)) {
+    if (entry && entry.stream.options.smoothing !== (options.smoothing ?? DEFAULT_STREAM_OPTIONS.smoothing)) {
       this.drop(key);
       entry = undefined;
     }
@@ -31,6 +34,7 @@ export class VideoStreams {
       entry = { stream: new EmotionStream(pipeline, { ...VIDEO_MODE, smoothing: options.smoothing, minFaceSize: options.minFaceSize }), used: now };
       this.streams.set(key, entry);
     }
+    entry.stream.setSearch({ minFaceSize: options.minFaceSize, tileSide: options.tileSide });
     entry.used = now;
     return entry.stream;
   }
