@@ -91,6 +91,28 @@ describe.skipIf(!testDir)('extension in Chromium: "Analyze emotions in this imag
     expect(await page.$$eval('faceml-overlay', (e) => e.length)).toBe(0);
   });
 
+  it('a cross-origin image below the fold of a smoothly scrolling page: captured once it is scrolled into view, with its own faces', async () => {
+    const page = await ext.browser.newPage();
+    await page.setViewport({ width: 700, height: 700 });
+    const sameUrl = `${site.origin}/one.png`;
+    const crossUrl = `${other.origin}/two.jpg`;
+    await page.goto(`${site.origin}/images.html?same=${encodeURIComponent(sameUrl)}&cross=${encodeURIComponent(crossUrl)}&gap=1500&smooth=1`);
+    await page.waitForFunction(() => (window as { imagesReady?: boolean }).imagesReady === true);
+    await ext.clickAction(page);
+    const worker = await ext.worker();
+    const result = await worker.evaluate(async (pageUrl: string, srcUrl: string) => {
+      const [tab] = await (globalThis as any).chrome.tabs.query({ url: pageUrl });
+      return (globalThis as any).faceml.analyzeImage({ srcUrl, pageUrl }, tab);
+    }, page.url(), crossUrl);
+    console.log(`below the fold: ${JSON.stringify({ ok: result.ok, via: result.via, faces: result.faces?.length, error: result.error })}`);
+    // The one-face image at the top must not be what was analysed: the two-face one is.
+    expect(result.ok).toBe(true);
+    expect(result.via).toBe('capture');
+    expect(result.faces.length).toBe(2);
+    await ext.clickAction(page);
+    await page.close();
+  });
+
   it('made no request beyond 127.0.0.1 and the extension itself', () => {
     expect(ext.requests.length).toBeGreaterThan(0);
     expect(outsideRequests(ext)).toEqual([]);

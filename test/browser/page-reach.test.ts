@@ -10,6 +10,7 @@ import { ferDir, ferSample } from '../helpers/fer';
 import { getPipeline } from '../helpers/pipeline';
 import { detectableFaces, type ExpectedFace, writeClearFacesFrame } from '../helpers/scenes';
 import { serveStatic } from '../helpers/static-server';
+import { videoFromImage } from '../helpers/media';
 
 const testDir = ferDir('test');
 const PAGES = path.join(import.meta.dirname, 'pages');
@@ -23,9 +24,11 @@ describe.skipIf(!testDir)('extension in Chromium: every page shape a call or vid
   let other: Awaited<ReturnType<typeof serveStatic>>;
   let expected: ExpectedFace[];
   let galleryFaces = 0;
+  let framesDir: string;
 
   beforeAll(async () => {
     const dir = await mkdtemp(path.join(os.tmpdir(), 'faceml-reach-'));
+    framesDir = dir;
     expected = await writeClearFacesFrame(path.join(dir, 'faces.png'));
     // A 1080p gallery: 16 FER test faces of 80-120 px in a 4x4 grid (a recording, a screen share).
     const pipeline = await getPipeline();
@@ -159,6 +162,30 @@ describe.skipIf(!testDir)('extension in Chromium: every page shape a call or vid
       await ext.clickAction(tab);
       await tab.close();
     }
+  });
+
+  it('a video whose source changes from another origin to its own goes back from captures to its own pixels', async () => {
+    videoFromImage(path.join(framesDir, 'faces.png'), path.join(framesDir, 'clip.webm'));
+    const tab = await ext.browser.newPage();
+    await tab.setViewport({ width: 900, height: 700 });
+    await tab.goto(`${site.origin}/clip.html?src=${encodeURIComponent(`${other.origin}/clip.webm`)}`);
+    await waitForVideo(tab);
+    await tab.bringToFront();
+    await ext.clickAction(tab);
+    const captured = await waitFor(async () => ((await ext.overlays(tab))?.[0]?.faces.length ? (await ext.overlays(tab))![0] : null), 60_000);
+    expect(captured?.mode, 'another origin: tab captures').toBe('capture');
+    await tab.evaluate((src: string) => {
+      const v = document.querySelector('video')!;
+      v.src = src;
+      return v.play();
+    }, `${site.origin}/clip.webm`);
+    const own = await waitFor(async () => {
+      const o = (await ext.overlays(tab))?.[0];
+      return o?.mode === 'pixels' && o.faces.length >= 2 ? o : null;
+    }, 30_000);
+    expect(own?.mode, 'its own origin: read directly again').toBe('pixels');
+    await ext.clickAction(tab);
+    await tab.close();
   });
 
   it('a 1080p gallery of 16 small faces (53-80 px on screen) is labelled', async () => {
