@@ -94,11 +94,23 @@ describe.skipIf(!testDir)('extension in Chromium: every page shape a call or vid
     console.log(`same-origin frame: ${JSON.stringify(settled.map((s) => ({ frame: s.frame === 'top' ? 'top' : 'sub', kind: s.kind, mode: s.mode, faces: s.faces.length })))}; labels ${labels.join(', ')}`);
     expect(overlays?.some((s) => s.frame !== 'top' && s.kind === 'video' && s.mode === 'pixels' && s.faces.length >= 2), 'the frame draws the faces').toBe(true);
     expect(matches).toBeGreaterThanOrEqual(2);
+    // The frame's seconds go to the tab's one history session (frame sources are numbered from 1000 up).
+    const sessionRows = async () =>
+      (await ext.worker()).evaluate(async (url: string) => {
+        const history = (globalThis as any).faceml.history;
+        const session = (await history.sessions()).filter((s: { pageUrl: string }) => url.startsWith(s.pageUrl.split('?')[0]));
+        return { sessions: session.length, rows: session.length ? ((await history.sessionRows(session[0].id)) as number[][]).length : 0 };
+      }, tab.url());
+    const before = await waitFor(async () => ((await sessionRows()).rows > 0 ? sessionRows() : null), 15_000);
+    console.log(`same-origin frame history: ${JSON.stringify(before)}`);
+    expect(before?.sessions, 'one session for the tab').toBe(1);
     // The frame navigates away mid-analysis: its overlays go with it, the page goes on.
     await tab.evaluate(() => (document.querySelector('iframe')!.src = 'about:blank'));
     expect(await waitFor(async () => allFaces(await ext.overlays(tab)).length === 0, 10_000), 'no stale overlay after the frame navigated').toBe(true);
     expect((await popupStatus(tab)).text).toContain('Detecting');
     await ext.clickAction(tab);
+    // Nothing lost: the rows saved before the frame left are still there.
+    expect((await sessionRows()).rows).toBeGreaterThanOrEqual(before!.rows);
     await tab.close();
   });
 
