@@ -72,20 +72,36 @@ export async function benchExtension(faces: DatasetItem[], opts: { seconds: numb
     const scene = await composeScene(640, 480, grid(faces, n), n);
     await writeFile(path.join(dir, `faces${n}.png`), await sharp(scene.jpeg).png().toBuffer());
   }
+  // A 1080p gallery (a recording, a screen share): 16 faces of 80-120 px in a 4x4 grid, shown at
+  // 1280x720, so faces of 53-80 px on screen.
+  const gallery = await composeScene(
+    1920,
+    1080,
+    faces.slice(0, 16).map((f, i) => {
+      const size = 80 + ((i * 13) % 41);
+      return { file: f.file, x: (i % 4) * 480 + (480 - size) / 2, y: Math.floor(i / 4) * 270 + (270 - size) / 2, size };
+    }),
+    11,
+  );
+  await writeFile(path.join(dir, 'gallery.png'), await sharp(gallery.jpeg).png().toBuffer());
   const site = await serveStatic([PAGES, dir]);
   const ext = await launchWithExtension();
   const figures: ExtensionFigures = { frames: [], soak: null };
   try {
     const page = await ext.browser.newPage();
-    const runs: { detector: DetectorName; faces: number; videos: number }[] = DETECTOR_NAMES.flatMap((detector) => [
-      { detector, faces: 1, videos: 1 },
-      { detector, faces: 4, videos: 1 },
-      { detector, faces: 9, videos: 1 },
-      { detector, faces: 1, videos: 12 },
-    ]);
+    const runs: { detector: DetectorName; faces: number; videos: number; url?: string }[] = [
+      ...DETECTOR_NAMES.flatMap((detector) => [
+        { detector, faces: 1, videos: 1 },
+        { detector, faces: 4, videos: 1 },
+        { detector, faces: 9, videos: 1 },
+        { detector, faces: 1, videos: 12 },
+      ]),
+      { detector: 'blazeface', faces: 16, videos: 1, url: 'reach.html?shape=video&frames=gallery.png&w=1920&h=1080&sw=1280&sh=720' },
+    ];
+    await page.setViewport({ width: 1400, height: 900 });
     for (const run of runs) {
       await setSettings(ext, { fps: 30, detector: run.detector });
-      await page.goto(`${site.origin}/video.html?frames=faces${run.faces}.png&count=${run.videos}`);
+      await page.goto(`${site.origin}/${run.url ?? `video.html?frames=faces${run.faces}.png&count=${run.videos}`}`);
       await page.waitForFunction(() => (window as { videoReady?: boolean }).videoReady === true);
       await ext.clickAction(page); // a navigation turned the previous run off
       await waitFor(async () => ((await sampler(page, 'faces')) > 0 ? true : null), 60_000);
@@ -144,7 +160,7 @@ export async function benchExtension(faces: DatasetItem[], opts: { seconds: numb
   }
   const s = figures.soak;
   const text = [
-    'Extension end to end in Chromium (headless, offscreen engine on tfjs-wasm; sampling rate set to its maximum, 30/s)',
+    'Extension end to end in Chromium (headless, offscreen engine on tfjs-wasm; sampling rate set to its maximum, 30/s; 640x480 videos shown at 640x480, except the 16-face row: a 1920x1080 gallery shown at 1280x720)',
     table(
       ['detector', 'faces', 'videos', 'analysed fps (all)', 'fps per video', 'latency p50', 'latency p95', 'faces drawn'],
       figures.frames.map((f) => [f.detector, f.faces, f.videos, f.fps_total, f.fps_per_video, `${f.latency_ms_p50} ms`, `${f.latency_ms_p95} ms`, f.faces_drawn]),

@@ -7,7 +7,7 @@ export type OverlayStyle = 'box-label' | 'label' | 'emoji';
 export interface Settings {
   /** Analysed frames per second per tab (adapts down under load). */
   fps: number;
-  /** Smallest face the detector looks for, in pixels of the analysed frame. */
+  /** Smallest face the detector looks for, in on-screen (CSS) pixels of the video it is in. */
   minFaceSize: number;
   /** The face detector: BlazeFace (a CNN, finds more faces) or the original Haar cascade. */
   detector: DetectorName;
@@ -30,7 +30,7 @@ export const NOTICE_KEY = 'faceml:notice-accepted';
 
 export const DEFAULT_SETTINGS: Readonly<Settings> = Object.freeze({
   fps: 5,
-  minFaceSize: 30,
+  minFaceSize: 40,
   detector: 'blazeface',
   confidenceThreshold: 0,
   smoothing: 0.75,

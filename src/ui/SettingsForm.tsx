@@ -76,7 +76,7 @@ export function SettingsForm({ settings, onSave, children }: SettingsFormProps) 
           </p>
           <p>
             <label>
-              Minimum face size (pixels of the analyzed frame):{' '}
+              Minimum face size (pixels on screen):{' '}
               <input name="minFaceSize" type="number" min={20} max={200} value={draft.minFaceSize} onInput={(e) => set('minFaceSize', num(e))} />
             </label>
           </p>

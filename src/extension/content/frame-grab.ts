@@ -14,15 +14,16 @@ export interface GrabbedFrame {
 export type GrabFailure = 'tainted' | 'blank';
 
 /**
- * Frames are sent at the smallest of these widths that is at least the source's on-screen width
- * (never above its own): faces are then at least their on-screen size in the frame, so a face of
- * 40 px on screen in a large gallery is still 40 px for the detector, while a small tile costs
- * what it always did.
+ * Frames are sent at the largest of these widths that the source fills on screen (never above
+ * its own width): a video shown large (a gallery of many small faces, a screen share) is sent
+ * large enough that its faces keep about their on-screen size for the detector, while a call
+ * tile of a few hundred pixels costs what it always did (480: the plain-video frame rate in
+ * `npm run bench` depends on it).
  */
 const FRAME_WIDTHS = [480, 960, 1280];
 
 export function frameWidthFor(intrinsicWidth: number, onScreenWidth: number): number {
-  const wanted = FRAME_WIDTHS.find((w) => w >= onScreenWidth) ?? FRAME_WIDTHS.at(-1)!;
+  const wanted = [...FRAME_WIDTHS].reverse().find((w) => w <= onScreenWidth) ?? FRAME_WIDTHS[0];
   return Math.min(intrinsicWidth, wanted);
 }
 
