@@ -20,10 +20,11 @@ const LAYERS = [
 /** Row layout of the decoded output: score logit, box (cx, cy, w, h), six landmarks (x, y). */
 const ROW = 17;
 const IOU_MERGE = 0.3;
+/** The most tiles along a side anyone may ask for (37 inferences). */
 const MAX_TILES_PER_SIDE = 6;
 
 /** The detector options BlazeFace uses (the others tune the cascade). */
-type BlazeFaceOptions = Pick<DetectorOptions, 'minConfidence' | 'minFaceSize' | 'tileSide'>;
+type BlazeFaceOptions = Pick<DetectorOptions, 'minConfidence' | 'minFaceSize' | 'tileSide' | 'maxTilesPerSide'>;
 
 /**
  * BlazeFace boxes are tight squares over eyes, nose and mouth; the rest of FaceML (crops,
@@ -79,13 +80,14 @@ export class BlazeFaceDetector implements FaceFinder {
       minConfidence: options.minConfidence ?? DEFAULT_DETECTOR_OPTIONS.minConfidence,
       minFaceSize: options.minFaceSize ?? DEFAULT_DETECTOR_OPTIONS.minFaceSize,
       tileSide: options.tileSide ?? DEFAULT_DETECTOR_OPTIONS.tileSide,
+      maxTilesPerSide: options.maxTilesPerSide ?? DEFAULT_DETECTOR_OPTIONS.maxTilesPerSide,
     };
     validate(opts);
     const minLogit = Math.log(opts.minConfidence / (1 - opts.minConfidence));
     const candidates: ScoredBox[] = [];
     // The whole image (large faces), then overlapping tiles (small faces): all candidates in image
     // pixels go through one suppression, so a face seen in two passes is reported once.
-    for (const region of searchRegions(image.width, image.height, opts.tileSide)) {
+    for (const region of searchRegions(image.width, image.height, opts.tileSide, opts.maxTilesPerSide)) {
       const tile = region.width < image.width || region.height < image.height;
       const scale = BLAZEFACE_INPUT / Math.max(region.width, region.height);
       const raw = await this.run(letterbox(image, region, scale));
@@ -177,12 +179,13 @@ function anchorCentres(): [number, number][] {
  * the default 400 (2x2 tiles) finds faces of ~70 px instead of ~110 px, for 5 inferences instead
  * of 1; the extension's 480x360 frames get 2x1 tiles (3 inferences).
  */
-export function searchRegions(width: number, height: number, tileSide: number): Box[] {
+export function searchRegions(width: number, height: number, tileSide: number, maxTilesPerSide = DEFAULT_DETECTOR_OPTIONS.maxTilesPerSide): Box[] {
   const whole = { x: 0, y: 0, width, height };
   if (tileSide <= 0 || Math.max(width, height) <= tileSide) return [whole];
-  // At most 6x6 tiles (37 inferences): a photo of many megapixels gets larger tiles, not hundreds.
-  const cols = Math.min(MAX_TILES_PER_SIDE, Math.max(1, Math.ceil(width / tileSide)));
-  const rows = Math.min(MAX_TILES_PER_SIDE, Math.max(1, Math.ceil(height / tileSide)));
+  // A photo of many megapixels gets larger tiles, not hundreds.
+  const most = Math.min(MAX_TILES_PER_SIDE, Math.max(1, Math.floor(maxTilesPerSide)));
+  const cols = Math.min(most, Math.max(1, Math.ceil(width / tileSide)));
+  const rows = Math.min(most, Math.max(1, Math.ceil(height / tileSide)));
   const tw = Math.min(width, Math.round((width / cols) * 1.25));
   const th = Math.min(height, Math.round((height / rows) * 1.25));
   const regions = [whole];
@@ -302,5 +305,6 @@ function toFaceBox(b: ScoredBox): ScoredBox {
 function validate(o: BlazeFaceOptions): void {
   if (!(o.minConfidence > 0 && o.minConfidence < 1)) throw new FaceMLError('INVALID_ARGUMENT', `detector option minConfidence must be in (0, 1), got ${o.minConfidence}`);
   if (!(o.tileSide >= 0 && Number.isFinite(o.tileSide))) throw new FaceMLError('INVALID_ARGUMENT', `detector option tileSide must be >= 0 (0: no tiles), got ${o.tileSide}`);
+  if (!(o.maxTilesPerSide >= 1 && o.maxTilesPerSide <= MAX_TILES_PER_SIDE)) throw new FaceMLError('INVALID_ARGUMENT', `detector option maxTilesPerSide must be 1-${MAX_TILES_PER_SIDE}, got ${o.maxTilesPerSide}`);
   if (!(o.minFaceSize >= 0 && Number.isFinite(o.minFaceSize))) throw new FaceMLError('INVALID_ARGUMENT', `detector option minFaceSize must be >= 0, got ${o.minFaceSize}`);
 }

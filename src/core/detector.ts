@@ -17,6 +17,12 @@ export interface DetectorOptions {
    */
   tileSide: number;
   /**
+   * BlazeFace: at most this many tiles along each side (a photo of many megapixels gets larger
+   * tiles, not hundreds). 3 (10 inferences) keeps a large upload's cost bounded on the server;
+   * the extension asks for more on a large video frame of many small faces.
+   */
+  maxTilesPerSide: number;
+  /**
    * The image is shrunk so its longer side is at most this before detection: Haar cost grows
    * with the pixel count (77-131 ms at 640x480 with scale 1.1, a few ms at 320).
    */
@@ -31,6 +37,7 @@ export const DEFAULT_DETECTOR_OPTIONS: Readonly<DetectorOptions> = Object.freeze
   minFaceSize: 30,
   minConfidence: 0.5,
   tileSide: 400,
+  maxTilesPerSide: 3,
   maxDetectSide: 400,
   equalize: true,
 });

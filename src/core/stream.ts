@@ -69,7 +69,7 @@ export class EmotionStream {
   private generation = 0;
   private disposed = false;
   /** The detector's search now (minimum face size, tile side; frame px); may change between frames. */
-  private search: Partial<Pick<DetectorOptions, 'minFaceSize' | 'tileSide'>> = {};
+  private search: Partial<Pick<DetectorOptions, 'minFaceSize' | 'tileSide' | 'maxTilesPerSide'>> = {};
 
   constructor(
     private readonly pipeline: EmotionPipeline,
@@ -89,10 +89,10 @@ export class EmotionStream {
    * video shown larger or smaller on screen keeps its on-screen minimum face size, and a large
    * frame is searched in finer tiles (extension sampler).
    */
-  setSearch({ minFaceSize, tileSide }: { minFaceSize?: number; tileSide?: number }): void {
+  setSearch({ minFaceSize, tileSide, maxTilesPerSide }: { minFaceSize?: number; tileSide?: number; maxTilesPerSide?: number }): void {
     if (minFaceSize !== undefined && !(minFaceSize >= 1)) throw new FaceMLError('INVALID_ARGUMENT', `minFaceSize must be >= 1 pixel, got ${minFaceSize}`);
     if (tileSide !== undefined && !(tileSide >= 0)) throw new FaceMLError('INVALID_ARGUMENT', `tileSide must be >= 0, got ${tileSide}`);
-    this.search = { ...(minFaceSize ? { minFaceSize } : {}), ...(tileSide !== undefined ? { tileSide } : {}) };
+    this.search = { ...(minFaceSize ? { minFaceSize } : {}), ...(tileSide !== undefined ? { tileSide } : {}), ...(maxTilesPerSide !== undefined ? { maxTilesPerSide } : {}) };
   }
 
   /**

@@ -108,6 +108,8 @@ export interface LiveSnapshot {
   sessionId: string | null;
   /** Why the latest seconds could not be saved to history (e.g. storage full); they are kept and resent. */
   historyError: string | null;
+  /** The tab is in the background (or its video in picture-in-picture): analysed about once a second. */
+  background?: boolean;
   /**
    * Origins of frames in the tab FaceML may not run in (no permission for their site): their
    * pictures are analysed from tab captures only, until the user allows the site (popup).

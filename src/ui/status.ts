@@ -37,6 +37,9 @@ export function tabStatus({ url, enabled, allowed, engine, live }: TabStatusInpu
   if (live && live.videos.length === 0) return { kind: 'detecting', text: 'Detecting: no playing video on this page yet.', faces: 0 };
   const troubled = live?.videos.find((v) => v.notice);
   if (troubled && faces === 0) return { kind: 'unavailable', text: `Cannot analyze${troubled.where ? ` a ${troubled.kind} ${troubled.where}` : ''}: ${troubled.notice!.replace(/^FaceML:\s*/, '')}` };
+  if (live?.background) {
+    return { kind: 'detecting', text: `Detecting ${count} in the background (the tab is hidden: about one frame a second; sources read from screen captures wait until it is shown).`, faces };
+  }
   // Frames FaceML may not run in are analysed from tab captures (about 2 a second), until allowed.
   const blocked = live?.blockedFrames ?? [];
   if (blocked.length) {

@@ -200,6 +200,42 @@ describe.skipIf(!testDir)('extension in Chromium: every page shape a call or vid
     await tab.close();
   });
 
+  it('a call tab in the background goes on at about a frame a second: history keeps arriving for every face for 60 s', async () => {
+    const { tab } = await detect('shape=video&frames=faces.png', 3);
+    expect(allFaces(await ext.overlays(tab)).length).toBeGreaterThanOrEqual(2);
+    // Another tab in front: the call's tab is hidden, as when the user switches tabs.
+    const front = await ext.browser.newPage();
+    await front.goto(`${site.origin}/reach.html?shape=canvas-zero`);
+    await front.bringToFront();
+    expect(await waitFor(async () => (await tab.evaluate(() => document.visibilityState)) === 'hidden', 10_000), 'the call tab is hidden').toBe(true);
+    const from = Math.ceil(Date.now() / 1000) + 2;
+    // 60 hidden seconds, then a few more for the last of them to be flushed to history.
+    await new Promise((r) => setTimeout(r, 66_000));
+    const to = from + 60;
+    const live = await tab.evaluate(() => document.visibilityState);
+    // Seconds that have a row, per face, while hidden (rows: [second, source, face, frames, ...scores]).
+    const perFace = await (await ext.worker()).evaluate(
+      async (url: string, a: number, b: number) => {
+        const history = (globalThis as any).faceml.history;
+        const [session] = (await history.sessions()).filter((s: { pageUrl: string; updated: number }) => s.pageUrl.split('?')[0] === url).sort((x: { updated: number }, y: { updated: number }) => y.updated - x.updated);
+        const rows = (await history.sessionRows(session.id)) as number[][];
+        const seconds = new Map<string, Set<number>>();
+        for (const r of rows) if (r[0] >= a && r[0] < b) (seconds.get(`${r[1]}:${r[2]}`) ?? seconds.set(`${r[1]}:${r[2]}`, new Set()).get(`${r[1]}:${r[2]}`)!).add(r[0]);
+        return [...seconds.values()].map((s) => s.size);
+      },
+      tab.url().split('?')[0],
+      from,
+      to,
+    );
+    console.log(`background tab (${live}): seconds with a history row out of 60, per face: ${perFace.join(', ')}`);
+    const covered = perFace.filter((n) => n >= 48);
+    expect(covered.length, 'faces with a row in at least 48 of the 60 hidden seconds').toBeGreaterThanOrEqual(2);
+    await tab.bringToFront();
+    await ext.clickAction(tab);
+    await front.close();
+    await tab.close();
+  });
+
   it('a 1080p gallery of 16 small faces (53-80 px on screen) is labelled', async () => {
     expect(galleryFaces, 'FER test faces BlazeFace finds alone at 100 px').toBe(16);
     const { tab } = await detect('shape=video&frames=gallery.png&w=1920&h=1080&sw=1280&sh=720', 14, { width: 1400, height: 900 });

@@ -117,4 +117,21 @@ describe('tabStatus', () => {
     expect(tabStatus({ url: 'https://a.example/', enabled: true, allowed: true, engine: ready, live: drm })).toEqual({ kind: 'unavailable', text: 'Cannot analyze: cannot analyze protected video' });
     expect(tabStatus({ url: 'https://a.example/', enabled: true, allowed: true, engine: ready, live: { ...live, videos: [], faces: [] } }).text).toMatch(/no playing video/);
   });
+
+  it('names where a source is that cannot be read, a frame FaceML may not read, and a hidden tab', () => {
+    const inFrame = { ...live, faces: [], videos: [{ id: 'f3.v1', kind: 'video' as const, mode: 'pixels' as const, notice: 'FaceML: cannot read this video inside a frame', where: 'in a frame from https://x.example' }] };
+    expect(tabStatus({ url: 'https://a.example/', enabled: true, allowed: true, engine: ready, live: inFrame }).text).toBe('Cannot analyze a video in a frame from https://x.example: cannot read this video inside a frame');
+    const blocked = { ...live, blockedFrames: ['https://player.example'] };
+    const text = tabStatus({ url: 'https://a.example/', enabled: true, allowed: true, engine: ready, live: blocked }).text;
+    expect(text).toContain('A frame from https://player.example is read from screen captures only');
+    expect(text).not.toContain('no playing video');
+    expect(tabStatus({ url: 'https://a.example/', enabled: true, allowed: true, engine: ready, live: { ...live, background: true } }).text).toMatch(/^Detecting 2 faces in the background/);
+  });
+
+  it('offers the step for a frame FaceML may not read: allowing its site', () => {
+    const p = props({ live: { ...live, blockedFrames: ['https://player.example:8443'] } });
+    render(<Popup {...p} />);
+    fireEvent.click(screen.getByRole('button', { name: 'Allow FaceML to read frames from player.example' }));
+    expect(p.onAllowFrames).toHaveBeenCalledWith('https://player.example:8443');
+  });
 });

@@ -174,6 +174,7 @@ export class VideoSampler {
       fps: this.analyzedAt.length / 3,
       sessionId: this.buffers.at(-1)?.sessionId ?? null,
       historyError: this.buffers.find((b) => b.error)?.error ?? null,
+      background: document.visibilityState !== 'visible',
       blockedFrames: [...new Set(tracked.filter((t) => t.kind === 'frame').map((t) => frameOrigin(t.element as HTMLIFrameElement)!))],
     };
   }
@@ -222,17 +223,20 @@ export class VideoSampler {
     ];
     const keep = new Set(present.map(([el]) => el));
     for (const el of [...this.sources.keys()]) if (!keep.has(el) || !el.isConnected) this.forget(el);
-    if (document.visibilityState === 'visible') {
-      for (const [el, kind] of present) {
-        if (signal.aborted) break;
-        try {
-          if (kind === 'video') await this.analyzeVideo(el as HTMLVideoElement, signal);
-          else if (kind === 'canvas') await this.analyzeCanvas(el as HTMLCanvasElement, signal);
-          else await this.analyzeFrameElement(el as HTMLIFrameElement, signal);
-        } catch (err) {
-          // One source's failure (a detached canvas, a page that broke the element) must not stop the rest.
-          console.warn('FaceML: frame skipped:', err);
-        }
+    // In a hidden tab (another tab in front, the call's video in picture-in-picture) the browser
+    // runs this loop about once a second: sources read from their own pixels go on at that rate,
+    // so history has no gap; tab captures would show another tab, so those sources wait.
+    const hidden = document.visibilityState !== 'visible';
+    for (const [el, kind] of present) {
+      if (signal.aborted) break;
+      if (hidden && (kind === 'frame' || this.sources.get(el)?.mode === 'capture')) continue;
+      try {
+        if (kind === 'video') await this.analyzeVideo(el as HTMLVideoElement, signal);
+        else if (kind === 'canvas') await this.analyzeCanvas(el as HTMLCanvasElement, signal);
+        else await this.analyzeFrameElement(el as HTMLIFrameElement, signal);
+      } catch (err) {
+        // One source's failure (a detached canvas, a page that broke the element) must not stop the rest.
+        console.warn('FaceML: frame skipped:', err);
       }
     }
     // Adaptive rate: never ask for more than the engine delivers.
@@ -352,6 +356,7 @@ export class VideoSampler {
       tracked.mode = 'capture';
       tracked.modeDecidedAt = performance.now();
     }
+    if (document.visibilityState !== 'visible') return; // a capture now would show another tab
     if (!this.options.topFrame) {
       tracked.faces = [];
       tracked.overlay.showNotice(`FaceML: cannot read this ${tracked.kind} inside a frame`);

@@ -34,7 +34,8 @@ export class VideoStreams {
       entry = { stream: new EmotionStream(pipeline, { ...VIDEO_MODE, smoothing: options.smoothing, minFaceSize: options.minFaceSize }), used: now };
       this.streams.set(key, entry);
     }
-    entry.stream.setSearch({ minFaceSize: options.minFaceSize, tileSide: options.tileSide });
+    // A frame searched in finer tiles (a large gallery) may use up to 6x6 of them.
+    entry.stream.setSearch({ minFaceSize: options.minFaceSize, ...(options.tileSide ? { tileSide: options.tileSide, maxTilesPerSide: 6 } : {}) });
     entry.used = now;
     return entry.stream;
   }
