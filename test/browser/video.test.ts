@@ -122,7 +122,7 @@ describe.skipIf(!testDir)('extension in Chromium: video tab', () => {
     });
   });
 
-  it('picks up a video added later, and stops sampling while videos are paused or the tab is hidden', async () => {
+  it('picks up a video added later, stops sampling while videos are paused, and slows to about a round a second while the tab is hidden', async () => {
     await page.evaluate(() => {
       const first = document.querySelector('video')!;
       const added = Object.assign(document.createElement('video'), { muted: true, autoplay: true, id: 'added', srcObject: first.srcObject });
@@ -143,14 +143,19 @@ describe.skipIf(!testDir)('extension in Chromium: video tab', () => {
     await page.evaluate(() => Promise.all([...document.querySelectorAll('video')].map((v) => v.play())));
     expect(await waitFor(async () => (await analysedFrames()) > whilePaused + 3, 10_000), 'sampling resumes on play').toBe(true);
 
-    // Another tab in front hides this one: nothing is sampled until it is shown again.
+    // Another tab in front hides this one: its videos go on at a reduced pace (a round about
+    // every 0.7 s: history has no gap), far below the visible rate.
     const other = await ext.browser.newPage();
     await other.bringToFront();
     expect(await page.evaluate(() => document.visibilityState)).toBe('hidden');
     await new Promise((r) => setTimeout(r, 1000));
+    const hiddenFrom = await analysedFrames();
+    await new Promise((r) => setTimeout(r, 4000));
+    const hiddenFrames = (await analysedFrames()) - hiddenFrom;
+    console.log(`hidden tab: ${hiddenFrames} frames analysed in 4 s over 2 videos`);
+    expect(hiddenFrames, 'frames still analysed while the tab is hidden').toBeGreaterThanOrEqual(2);
+    expect(hiddenFrames, 'at a reduced rate').toBeLessThanOrEqual(20);
     const whileHidden = await analysedFrames();
-    await new Promise((r) => setTimeout(r, 2000));
-    expect(await analysedFrames(), 'no frames analysed while the tab is hidden').toBe(whileHidden);
     await other.close();
     await page.bringToFront();
     expect(await waitFor(async () => (await analysedFrames()) > whileHidden + 3, 10_000), 'sampling resumes when the tab is shown').toBe(true);
