@@ -79,8 +79,7 @@ export class EmotionStream {
     const { smoothing, detectEvery, minFaceSize } = this.options;
     if (!(smoothing >= 0 && smoothing <= 0.95)) throw new FaceMLError('INVALID_ARGUMENT', `smoothing must be in [0, 0.95], got ${smoothing}`);
     if (!(Number.isInteger(detectEvery) && detectEvery >= 1)) throw new FaceMLError('INVALID_ARGUMENT', `detectEvery must be a whole number >= 1, got ${detectEvery}`);
-    if (minFaceSize !== undefined && !(minFaceSize >= 1)) throw new FaceMLError('INVALID_ARGUMENT', `minFaceSize must be >= 1 pixel, got ${minFaceSize}`);
-    this.search = minFaceSize ? { minFaceSize } : {};
+    this.setSearch({ minFaceSize });
     this.tracker = this.newTracker();
   }
 

@@ -10,6 +10,16 @@ export interface ReachedFrame {
   origin: string;
 }
 
+/** Every tab's reached frames, as stored. */
+const storedFrames = async (browser: Browser): Promise<Record<string, ReachedFrame[]>> =>
+  ((await browser.storage.session.get(TAB_FRAMES_KEY))[TAB_FRAMES_KEY] as Record<string, ReachedFrame[]> | undefined) ?? {};
+
+/** The frame ids to message for a tab: the top frame always, then the other frames reached. */
+export const frameIdsOf = (frames: ReachedFrame[]): number[] => [0, ...frames.map((f) => f.frameId).filter((id) => id !== 0)];
+
+/** The distinct origins of a tab's reached frames. */
+export const originsOf = (frames: ReachedFrame[]): string[] => [...new Set(frames.map((f) => f.origin))];
+
 /**
  * Runs in every frame FaceML may script (ISOLATED world, where our content script sets its flag):
  * whether the content script already runs there, and the frame's origin.
@@ -39,20 +49,18 @@ export async function ensureContentScript(browser: Browser, tabId: number): Prom
     // A frame that navigated away since the probe fails alone; the others still get the script.
     await Promise.all(missing.map((frameId) => browser.scripting.executeScript({ target: { tabId, frameIds: [frameId] }, files: [CONTENT_SCRIPT] }).catch(() => undefined)));
   }
-  const stored = ((await browser.storage.session.get(TAB_FRAMES_KEY))[TAB_FRAMES_KEY] as Record<string, ReachedFrame[]> | undefined) ?? {};
-  await browser.storage.session.set({ [TAB_FRAMES_KEY]: { ...stored, [tabId]: frames } });
+  await browser.storage.session.set({ [TAB_FRAMES_KEY]: { ...(await storedFrames(browser)), [tabId]: frames } });
   return frames;
 }
 
 /** The frames of the tab last seen running our content script (the top frame at least). */
 export async function reachedFrames(browser: Browser, tabId: number): Promise<ReachedFrame[]> {
-  const stored = ((await browser.storage.session.get(TAB_FRAMES_KEY))[TAB_FRAMES_KEY] as Record<string, ReachedFrame[]> | undefined) ?? {};
-  return stored[tabId] ?? [];
+  return (await storedFrames(browser))[tabId] ?? [];
 }
 
 /** Forgets a tab's frames (closed, or a new document). */
 export async function forgetFrames(browser: Browser, tabId: number): Promise<void> {
-  const stored = ((await browser.storage.session.get(TAB_FRAMES_KEY))[TAB_FRAMES_KEY] as Record<string, ReachedFrame[]> | undefined) ?? {};
+  const stored = await storedFrames(browser);
   if (!(tabId in stored)) return;
   delete stored[tabId];
   await browser.storage.session.set({ [TAB_FRAMES_KEY]: stored });

@@ -13,7 +13,7 @@ import { createImageAnalysis } from './image-analysis';
 import { registerMenus } from './menus';
 import { limitStorageToTrustedContexts } from './storage-access';
 import { createTabs } from './tabs';
-import { reachedFrames } from './content-script';
+import { originsOf, reachedFrames } from './content-script';
 import { scaleBox } from '../../core/image';
 
 /** The messages the background answers. */
@@ -73,7 +73,7 @@ export function createBackground(browser: Browser, engine: EngineLink) {
         tabId === undefined ? null : tabs.sessionOf(tabId),
         tabId === undefined ? [] : reachedFrames(browser, tabId),
       ]);
-      return { ok: true, settings, frameId: sender.frameId ?? 0, sessionId, reachedOrigins: [...new Set(frames.map((f) => f.origin))] };
+      return { ok: true, settings, frameId: sender.frameId ?? 0, sessionId, reachedOrigins: originsOf(frames) };
     },
     async reachFrames({ tabId }, sender) {
       // A content script speaks for its own tab only.

@@ -2,7 +2,7 @@ import type { WxtBrowser as Browser } from 'wxt/browser';
 import { extensionStorage } from '../extension-storage';
 import { sendToTab } from '../messaging';
 import { loadSettings, siteAllowed } from '../../storage/settings';
-import { ensureContentScript, forgetFrames, reachedFrames } from './content-script';
+import { ensureContentScript, forgetFrames, frameIdsOf, originsOf, reachedFrames } from './content-script';
 import { enabledTabList } from './enabled-tabs';
 import type { EngineLink } from './engine-link';
 import { pageDetection, type PageDetection } from './page-detection';
@@ -34,7 +34,7 @@ export function createTabs(browser: Browser, engine: EngineLink) {
     const sessionId = await list.newSession(tabId);
     // Every frame FaceML runs in starts, in one history session; frames loaded later join it
     // when they start (contentSettings).
-    const [started] = await Promise.all([0, ...frames.map((f) => f.frameId).filter((id) => id !== 0)].map((frameId) => sendToTab(browser, tabId, 'setEnabled', { enabled: true, sessionId }, frameId)));
+    const [started] = await Promise.all(frameIdsOf(frames).map((frameId) => sendToTab(browser, tabId, 'setEnabled', { enabled: true, sessionId }, frameId)));
     if (!started.ok) throw new Error(`the page did not start detection: ${started.error.message}`);
     await list.add(tabId);
     await list.setBadge(tabId, true);
@@ -42,13 +42,12 @@ export function createTabs(browser: Browser, engine: EngineLink) {
 
   /** Runs the content script in frames added since (a content script or the popup asks); their origins. */
   async function reachFrames(tabId: number): Promise<string[]> {
-    if (!(await list.includes(tabId))) return (await reachedFrames(browser, tabId)).map((f) => f.origin);
-    return [...new Set((await ensureContentScript(browser, tabId)).map((f) => f.origin))];
+    return originsOf((await list.includes(tabId)) ? await ensureContentScript(browser, tabId) : await reachedFrames(browser, tabId));
   }
 
   async function disable(tabId: number): Promise<void> {
     const frames = await reachedFrames(browser, tabId);
-    await Promise.all([0, ...frames.map((f) => f.frameId).filter((id) => id !== 0)].map((frameId) => sendToTab(browser, tabId, 'setEnabled', { enabled: false }, frameId)));
+    await Promise.all(frameIdsOf(frames).map((frameId) => sendToTab(browser, tabId, 'setEnabled', { enabled: false }, frameId)));
     await list.remove(tabId);
     await list.setBadge(tabId, false);
     await closeEngineIfUnused();

@@ -10,7 +10,7 @@ export interface GrabbedFrame {
   grabbedAt: number;
 }
 
-/** Why no frame: the page may not read the pixels (cross-origin), or they read back empty. */
+/** Why no frame: the page may not read the pixels (cross-origin), or no 2D context could be had. */
 export type GrabFailure = 'tainted' | 'blank';
 
 /**
@@ -84,9 +84,8 @@ export class FrameGrabber {
     ctx.clearRect(0, 0, this.canvas.width, this.canvas.height);
     ctx.drawImage(source, 0, 0, this.canvas.width, this.canvas.height);
     try {
-      // A WebGL canvas without preserveDrawingBuffer reads back transparent outside its own
-      // animation frame; so does a canvas nothing was drawn on yet.
-      if (source.localName === 'canvas' && this.isTransparent(ctx)) return 'blank';
+      // A canvas that reads back transparent never gets here: its fingerprint (TRANSPARENT) is
+      // checked first (VideoSampler.analyzeCanvas).
       return { url: this.canvas.toDataURL('image/jpeg', 0.85), width: this.canvas.width, scale, grabbedAt };
     } catch {
       return 'tainted';
@@ -113,14 +112,5 @@ export class FrameGrabber {
     } catch {
       return null;
     }
-  }
-
-  /** Whether a thin grid of the grabbed picture is fully transparent. */
-  private isTransparent(ctx: CanvasRenderingContext2D): boolean {
-    const { width, height } = this.canvas;
-    const data = ctx.getImageData(0, 0, width, height).data; // throws when tainted: the caller says so
-    const step = Math.max(1, Math.floor((width * height) / 4096)) * 4;
-    for (let i = 3; i < data.length; i += step) if (data[i] !== 0) return false;
-    return true;
   }
 }

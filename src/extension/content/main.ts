@@ -7,7 +7,6 @@ import { shadowOpener } from './media-sources';
 import { painted } from './timing';
 import { VideoSampler } from './video-sampler';
 
-
 /** The messages a content script answers. */
 export type ContentMessage = 'setEnabled' | 'live' | 'showImageResult' | 'prepareCapture' | 'applySettings' | 'locateImage';
 

@@ -347,10 +347,9 @@ export class VideoSampler {
 
   /**
    * Pixels when the page may read them; else (top frame) a tab capture of the source's
-   * rectangle. `picture` is what the pixels are read from (`shown`, or a stream of it).
+   * rectangle. `picture` is what the pixels are read from (`el` itself, or a stream of it).
    */
-  private async analyzeSource(picture: SourceElement, tracked: Tracked, signal: AbortSignal, shown: SourceElement = picture): Promise<void> {
-    const el = shown;
+  private async analyzeSource(picture: SourceElement, tracked: Tracked, signal: AbortSignal, el: SourceElement = picture): Promise<void> {
     if (tracked.mode === 'pixels') {
       const onScreen = contentRect(el).width;
       const width = frameWidthFor(mediaSize(picture).width, onScreen);
