@@ -153,13 +153,16 @@ describe.skipIf(!testDir)('extension in Chromium: every page shape a call or vid
       console.log(`${kind} canvas: ${JSON.stringify(overlays?.map((s) => ({ kind: s.kind, mode: s.mode, faces: s.faces.length })))}; labels ${labels.join(', ')}`);
       expect(overlays?.[0]?.kind).toBe('canvas');
       expect(matches).toBeGreaterThanOrEqual(2);
+      const streams = () => tab.mainFrame().extensionRealms()[0].evaluate(() => (globalThis as { __faceml?: { openCanvasStreams: number } }).__faceml?.openCanvasStreams ?? -1);
+      if (kind === 'webgl') expect(await streams(), 'the WebGL canvas is read through a stream').toBe(1);
       await ext.clickAction(tab);
+      expect(await waitFor(async () => (await streams()) === 0, 5_000), 'no canvas stream outlives detection').toBe(true);
       await tab.close();
     });
   }
 
-  it('a still canvas (a chart) and a zero-size canvas are not videos: no overlay, no crash, and the popup says so', async () => {
-    for (const shape of ['canvas-still', 'canvas-zero']) {
+  it('a still canvas (a chart), an empty one and a zero-size one are not videos: no overlay, no crash, the popup says so, and nothing outlives detection', async () => {
+    for (const shape of ['canvas-still', 'canvas-empty', 'canvas-zero']) {
       const tab = await ext.browser.newPage();
       await tab.goto(`${site.origin}/reach.html?shape=${shape}&frames=faces.png`);
       await waitForVideo(tab);
@@ -172,6 +175,9 @@ describe.skipIf(!testDir)('extension in Chromium: every page shape a call or vid
       expect(await tab.$$eval('faceml-overlay', (els) => els.length), `${shape}: no overlay left`).toBe(0);
       expect((await popupStatus(tab)).text).toContain('no playing video');
       await ext.clickAction(tab);
+      // An empty canvas reads back transparent and is watched through a stream: it must end too.
+      const streams = await tab.mainFrame().extensionRealms()[0].evaluate(() => (globalThis as { __faceml?: { openCanvasStreams: number } }).__faceml?.openCanvasStreams ?? -1);
+      expect(streams, `${shape}: canvas streams left after detection is off`).toBe(0);
       await tab.close();
     }
   });

@@ -40,8 +40,8 @@ const FINGERPRINT_SIDE = 16;
 export class FrameGrabber {
   private readonly canvas = document.createElement('canvas');
   private readonly thumb = document.createElement('canvas');
-  /** Canvases read through a stream of what they present (see pictureOf). */
-  private readonly streams = new WeakMap<HTMLCanvasElement, HTMLVideoElement>();
+  /** Canvases read through a stream of what they present (see pictureOf); released by the sampler. */
+  private readonly streams = new Map<HTMLCanvasElement, HTMLVideoElement>();
 
   /**
    * What to read a canvas's picture from. A WebGL canvas without preserveDrawingBuffer reads
@@ -62,6 +62,16 @@ export class FrameGrabber {
       }
     }
     return video && video.readyState >= 2 && video.videoWidth > 0 ? video : canvas;
+  }
+
+  /** Canvases read through a stream now (tests). */
+  get openStreams(): number {
+    return this.streams.size;
+  }
+
+  /** Stops the streams of every canvas not in `keep` (gone from the page; all when detection stops). */
+  releaseExcept(keep: ReadonlySet<Element> = new Set()): void {
+    for (const canvas of [...this.streams.keys()]) if (!keep.has(canvas)) this.release(canvas);
   }
 
   /** Stops the stream a canvas was read through (it went away, or detection stopped). */

@@ -146,6 +146,8 @@ export class VideoSampler {
     });
     session.signal.addEventListener('abort', () => {
       for (const el of [...this.sources.keys()]) this.forget(el);
+      // Canvases that read back transparent get a stream before they are ever tracked.
+      this.grabber.releaseExcept();
       this.finder?.stop();
       this.finder = null;
     });
@@ -198,6 +200,11 @@ export class VideoSampler {
     for (let i = this.buffers.length - 2; i >= 0; i--) if (this.buffers[i].unsaved === 0 && this.buffers[i] !== current) this.buffers.splice(i, 1);
   }
 
+  /** Canvas streams open now (tests: none may outlive detection). */
+  get openCanvasStreams(): number {
+    return this.grabber.openStreams;
+  }
+
   /** Analysed frames and their latencies since the last reset (benchmarks). */
   stats(reset = false): { frames: number; latencies: number[] } {
     const out = { frames: this.analyzedTotal, latencies: this.latencies.slice() };
@@ -225,6 +232,7 @@ export class VideoSampler {
     ];
     const keep = new Set(present.map(([el]) => el));
     for (const el of [...this.sources.keys()]) if (!keep.has(el) || !el.isConnected) this.forget(el);
+    this.grabber.releaseExcept(keep);
     // In a hidden tab (another tab in front, the call's video in picture-in-picture) sources read
     // from their own pixels go on at a reduced pace (below), so history has no gap; tab captures
     // would show another tab, so those sources wait.
