@@ -21,6 +21,7 @@ describe.skipIf(!testDir || !FIREFOX_PATH)('extension in Firefox', () => {
   let ff: FirefoxWithExtension;
   let site: Awaited<ReturnType<typeof serveStatic>>;
   let other: Awaited<ReturnType<typeof serveStatic>>;
+  let crossSite: Awaited<ReturnType<typeof serveStatic>>;
   let expected: ExpectedFace[];
   let failures: string[] = [];
 
@@ -30,6 +31,7 @@ describe.skipIf(!testDir || !FIREFOX_PATH)('extension in Firefox', () => {
     await writeImageScenes(dir);
     site = await serveStatic([PAGES, dir]);
     other = await serveStatic([dir]); // another origin, no CORS headers
+    crossSite = await serveStatic([PAGES, dir]); // another site's pages (an embedded player)
     ff = await launchFirefoxWithExtension();
   });
 
@@ -39,6 +41,7 @@ describe.skipIf(!testDir || !FIREFOX_PATH)('extension in Firefox', () => {
     await ff?.close();
     await site?.close();
     await other?.close();
+    await crossSite?.close();
   });
 
   const track = async (fn: () => Promise<void>) => {
@@ -82,6 +85,41 @@ describe.skipIf(!testDir || !FIREFOX_PATH)('extension in Firefox', () => {
       expect(await waitFor(async () => (await ff.overlays()).length === 0, 10_000)).toBe(true);
     }));
 
+  // The page shapes of test/browser/page-reach.test.ts, in Firefox: videos in shadow roots (open,
+  // and closed with the video added after detection started), a 2D canvas, a same-origin frame (its
+  // own content script draws), a cross-origin one (read from tab captures, drawn by the page's).
+  // Not a WebGL canvas: headless Firefox on this machine has no WebGL at all ("Exhausted GL driver
+  // options"), so the page cannot draw one.
+  for (const shape of ['shadow-open', 'shadow-closed&late=1', 'canvas-2d', 'frame', 'frame&cross=1'] as const) {
+    it(`page shape ${shape}: the faces are labelled`, () =>
+      track(async () => {
+        const framed = shape.startsWith('frame');
+        const inner = encodeURIComponent(`${shape.endsWith('cross=1') ? crossSite.origin : site.origin}/reach.html?shape=video&frames=faces.png`);
+        await ff.openTab(`${site.origin}/reach.html?shape=${shape}&frames=faces.png${framed ? `&inner=${inner}` : ''}`);
+        expect(await waitFor(() => ff.inPage<boolean>('return window.videoReady === true'), 20_000)).toBe(true);
+        expect(await ff.runShortcut()).toBe('alt,shift+E');
+        // A frame's overlays are drawn in the frame's own document: read them there.
+        const read = async () => {
+          if (shape !== 'frame') return (await ff.overlays()).flat();
+          const frame = await ff.marionette.send<{ value: unknown }>('WebDriver:FindElement', { using: 'css selector', value: 'iframe' });
+          await ff.marionette.send('WebDriver:SwitchToFrame', { element: (frame.value as Record<string, string>)['element-6066-11e4-a52e-4f735466cecf'] ?? frame.value });
+          try {
+            return (await ff.overlays()).flat();
+          } finally {
+            await ff.marionette.send('WebDriver:SwitchToParentFrame');
+          }
+        };
+        const drawn = await waitFor(async () => ((await read()).length >= 2 ? true : null), 90_000);
+        expect(drawn, `overlays on ${shape}`).toBe(true);
+        await new Promise((r) => setTimeout(r, 2000));
+        const labels = (await read()).map((f) => f.emotion);
+        console.log(`Firefox ${shape}: ${labels.join(', ')} (expected ${expected.map((e) => e.label).join(', ')})`);
+        expect(expected.filter((e) => labels.includes(e.label)).length).toBeGreaterThanOrEqual(2);
+        expect(await ff.runShortcut()).toBe('alt,shift+E');
+        expect(await waitFor(async () => (await read()).length === 0, 10_000)).toBe(true);
+      }));
+  }
+
   it('"Analyze emotions in this image" from the real context menu, for a same-origin and a cross-origin image', () =>
     track(async () => {
       const same = `${site.origin}/one.png`;
@@ -111,8 +149,8 @@ describe.skipIf(!testDir || !FIREFOX_PATH)('extension in Firefox', () => {
       // nothing there; history, settings and model choice are in the extension's IndexedDB.
       const inStorageLocal = await ff.inPage<string[]>('return browser.storage.local.get(null).then((all) => Object.keys(all))');
       expect(inStorageLocal, 'FaceML data content scripts could read').toEqual([]);
-      // Two sessions: the first, labelled for seconds, and the brief "on again" one (newest, shown
-      // first). Choose the first, then wait for its rows: the chart and shares render only once
+      // Sessions: the first (video.html, labelled for seconds), the brief "on again" one and the
+      // page-shape ones, newest shown first. Choose the first, then wait for its rows: the chart and shares render only once
       // they have loaded.
       const first = await ff.inPage<string>(`
         const select = document.querySelector('#panel-history select');
