@@ -6,8 +6,10 @@ import type { Page } from 'puppeteer';
 import { DETECTOR_NAMES, type DetectorName } from '../src/core/pipeline';
 import type { DatasetItem } from '../src/node/dataset';
 import { PROJECT_ROOT } from '../src/node/paths';
-import { composeScene } from '../src/node/synthetic';
+import { composeScene, type Scene } from '../src/node/synthetic';
+import type { Box } from '../src/core/image';
 import { launchWithExtension, waitFor, type ExtensionBrowser } from '../test/helpers/browser';
+import { writeGalleryFrame } from '../test/helpers/scenes';
 import { serveStatic } from '../test/helpers/static-server';
 import { grid } from './core';
 import { percentile, round, table } from './stats';
@@ -66,25 +68,14 @@ async function offscreenPage(ext: ExtensionBrowser): Promise<Page> {
  * grabbed by the content script -> overlay drawn) on 640x480 videos, then an optional soak run
  * sampling the offscreen document's JS heap, tfjs tensors and CPU.
  */
-export async function benchExtension(faces: DatasetItem[], opts: { galleryFaces: DatasetItem[]; seconds: number; soakMinutes: number }): Promise<{ figures: ExtensionFigures; text: string }> {
+export async function benchExtension(faces: DatasetItem[], opts: { ferTestDir: string; detect: (scene: Scene) => Promise<Box[]>; seconds: number; soakMinutes: number }): Promise<{ figures: ExtensionFigures; text: string }> {
   const dir = await mkdtemp(path.join(os.tmpdir(), 'faceml-bench-ext-'));
   for (const n of [1, 4, 9]) {
     const scene = await composeScene(640, 480, grid(faces, n), n);
     await writeFile(path.join(dir, `faces${n}.png`), await sharp(scene.jpeg).png().toBuffer());
   }
-  // A 1080p gallery (a recording, a screen share): 16 faces (ones the detector finds alone at
-  // 100 px) of 80-120 px in a 4x4 grid, shown at
-  // 1280x720, so faces of 53-80 px on screen.
-  const gallery = await composeScene(
-    1920,
-    1080,
-    opts.galleryFaces.slice(0, 16).map((f, i) => {
-      const size = 80 + ((i * 13) % 41);
-      return { file: f.file, x: (i % 4) * 480 + (480 - size) / 2, y: Math.floor(i / 4) * 270 + (270 - size) / 2, size };
-    }),
-    11,
-  );
-  await writeFile(path.join(dir, 'gallery.png'), await sharp(gallery.jpeg).png().toBuffer());
+  // The 1080p gallery of 16 small faces the gallery test plays, shown at 1280x720 (53-80 px on screen).
+  await writeGalleryFrame(path.join(dir, 'gallery.png'), opts.ferTestDir, opts.detect);
   const site = await serveStatic([PAGES, dir]);
   const ext = await launchWithExtension();
   const figures: ExtensionFigures = { frames: [], soak: null };

@@ -101,8 +101,9 @@ describe.skipIf(!testDir || !FIREFOX_PATH)('extension in Firefox', () => {
         // A frame's overlays are drawn in the frame's own document: read them there.
         const read = async () => {
           if (shape !== 'frame') return (await ff.overlays()).flat();
-          const frame = await ff.marionette.send<{ value: unknown }>('WebDriver:FindElement', { using: 'css selector', value: 'iframe' });
-          await ff.marionette.send('WebDriver:SwitchToFrame', { element: (frame.value as Record<string, string>)['element-6066-11e4-a52e-4f735466cecf'] ?? frame.value });
+          // Marionette names an element by its W3C WebDriver reference key.
+          const frame = await ff.marionette.send<{ value: Record<string, string> }>('WebDriver:FindElement', { using: 'css selector', value: 'iframe' });
+          await ff.marionette.send('WebDriver:SwitchToFrame', { element: frame.value['element-6066-11e4-a52e-4f735466cecf'] });
           try {
             return (await ff.overlays()).flat();
           } finally {

@@ -1,14 +1,12 @@
-import { mkdtemp, writeFile } from 'node:fs/promises';
+import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
-import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Page } from 'puppeteer';
-import { composeScene } from '../../src/node/synthetic';
 import { launchWithExtension, outsideRequests, waitFor, waitForVideo, type ExtensionBrowser, type OverlaySnapshot } from '../helpers/browser';
-import { ferDir, ferSample } from '../helpers/fer';
+import { ferDir } from '../helpers/fer';
 import { getPipeline } from '../helpers/pipeline';
-import { detectableFaces, type ExpectedFace, writeClearFacesFrame } from '../helpers/scenes';
+import { type ExpectedFace, writeClearFacesFrame, writeGalleryFrame } from '../helpers/scenes';
 import { serveStatic } from '../helpers/static-server';
 import { videoFromImage } from '../helpers/media';
 
@@ -30,16 +28,8 @@ describe.skipIf(!testDir)('extension in Chromium: every page shape a call or vid
     const dir = await mkdtemp(path.join(os.tmpdir(), 'faceml-reach-'));
     framesDir = dir;
     expected = await writeClearFacesFrame(path.join(dir, 'faces.png'));
-    // A 1080p gallery: 16 FER test faces of 80-120 px in a 4x4 grid (a recording, a screen share).
-    const pipeline = await getPipeline();
-    const faces = await detectableFaces(async (s) => pipeline.detector.detect(s.rgba), await ferSample(testDir!, 400), 16, 100);
-    galleryFaces = faces.length;
-    const placed = faces.map((f, i) => {
-      const size = 80 + ((i * 13) % 41);
-      return { file: f.file, x: (i % 4) * 480 + (480 - size) / 2, y: Math.floor(i / 4) * 270 + (270 - size) / 2, size };
-    });
-    const gallery = await composeScene(1920, 1080, placed, 11);
-    await writeFile(path.join(dir, 'gallery.png'), await sharp(gallery.jpeg).png().toBuffer());
+    const { detector } = await getPipeline();
+    galleryFaces = await writeGalleryFrame(path.join(dir, 'gallery.png'), testDir!, async (s) => detector.detect(s.rgba));
     // Two loopback origins: the page's, and another site's (an embedded player, a call widget).
     site = await serveStatic([PAGES, dir]);
     other = await serveStatic([PAGES, dir]);

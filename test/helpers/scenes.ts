@@ -102,6 +102,25 @@ export async function writeClearFacesFrame(file: string): Promise<ExpectedFace[]
 }
 
 /**
+ * A 1080p gallery (a recording, a screen share) written as a PNG to `file`: 16 FER test faces of
+ * 80-120 px in a 4x4 grid, chosen from a sample of `ferTestDir` among the faces `detect` finds
+ * shown alone at 100 px (the gallery is about small faces in a large frame; faces the detector
+ * misses at any size are another matter). What the gallery test and the bench play.
+ * Returns how many faces it holds (16 unless the sample ran short).
+ */
+export async function writeGalleryFrame(file: string, ferTestDir: string, detect: (scene: Scene) => Promise<Box[]>): Promise<number> {
+  const { ferSample } = await import('./fer');
+  const faces = await detectableFaces(detect, await ferSample(ferTestDir, 400), 16, 100);
+  const placed = faces.map((f, i) => {
+    const size = 80 + ((i * 13) % 41);
+    return { file: f.file, x: (i % 4) * 480 + (480 - size) / 2, y: Math.floor(i / 4) * 270 + (270 - size) / 2, size };
+  });
+  const gallery = await composeScene(1920, 1080, placed, 11);
+  await writeFile(file, await sharp(gallery.jpeg).png().toBuffer());
+  return faces.length;
+}
+
+/**
  * The context-menu test images, written to `dir`: one.png with one face, two.jpg with two (the
  * cascade finds each at 220 px). What the image tests right-click, in Chromium and Firefox.
  */
