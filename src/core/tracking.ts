@@ -25,6 +25,12 @@ export interface TrackerOptions {
    * 0 turns the check off (box overlap alone).
    */
   minSimilarity: number;
+  /**
+   * Frames a lost track is remembered after maxMissedFrames: a face found again where it was
+   * lost, looking alike, takes its old id back. Detectors lose faces for a second now and then
+   * (a turned head, a hand); without this, four people in a call were "Face 20-23" after a minute.
+   */
+  reviveFrames: number;
 }
 
 export const DEFAULT_TRACKER_OPTIONS: Readonly<TrackerOptions> = Object.freeze({
@@ -32,6 +38,7 @@ export const DEFAULT_TRACKER_OPTIONS: Readonly<TrackerOptions> = Object.freeze({
   smoothing: 0.75,
   maxMissedFrames: 5,
   minSimilarity: 0.5,
+  reviveFrames: 150,
 });
 
 /** Boxes overlapping at least this much frame a face alike, so their crops' signatures compare. */
@@ -51,6 +58,8 @@ interface Track {
  */
 export class FaceTracker {
   private tracks: Track[] = [];
+  /** Tracks dropped within the last reviveFrames frames, with the frame they were dropped at. */
+  private lost: { track: Track; at: number }[] = [];
   private nextId = 1;
   private frames = 0;
   readonly options: TrackerOptions;
@@ -107,7 +116,7 @@ export class FaceTracker {
         track.box = face.box;
         track.missed = 0;
       } else {
-        track = { id: this.nextId++, box: face.box, scores: { ...face.scores }, missed: 0, signature: face.signature };
+        track = this.revive(face) ?? { id: this.nextId++, box: face.box, scores: { ...face.scores }, missed: 0, signature: face.signature };
         this.tracks.push(track);
       }
       updated.add(track);
@@ -115,8 +124,25 @@ export class FaceTracker {
       return { box: face.box, faceId: track.id, scores, ...topEmotion(scores) };
     });
     for (const track of this.tracks) if (!updated.has(track)) track.missed++;
+    for (const track of this.tracks) if (track.missed > this.options.maxMissedFrames) this.lost.push({ track, at: this.frames });
     this.tracks = this.tracks.filter((t) => t.missed <= this.options.maxMissedFrames);
+    this.lost = this.lost.filter((l) => this.frames - l.at < this.options.reviveFrames);
     return result;
+  }
+
+  /**
+   * A lost track this face continues: the one it overlaps most where it was lost, if it looks
+   * alike. Its scores start afresh (the expression may have changed meanwhile); the id stays.
+   */
+  private revive(face: FaceResult): Track | undefined {
+    let best: { i: number; overlap: number } | undefined;
+    this.lost.forEach(({ track }, i) => {
+      const overlap = iou(track.box, face.box);
+      if (overlap >= this.options.minIou && this.looksLike(track, face) && overlap > (best?.overlap ?? 0)) best = { i, overlap };
+    });
+    if (!best) return undefined;
+    const [{ track }] = this.lost.splice(best.i, 1);
+    return { id: track.id, box: face.box, scores: { ...face.scores }, missed: 0, signature: face.signature ?? track.signature };
   }
 
   /**
@@ -127,6 +153,16 @@ export class FaceTracker {
    */
   private samePerson(track: Track, face: FaceResult, overlap: number): boolean {
     if (!this.options.minSimilarity || !track.signature || !face.signature || overlap < SAME_FRAMING_IOU) return true;
+    return similarity(track.signature, face.signature) >= this.options.minSimilarity;
+  }
+
+  /**
+   * Whether a lost track's face and a new one look alike, however each was framed: someone else
+   * sitting down where a lost face was (a new speaker's tile) must not take its id. Re-framing
+   * can make one person fail this; they then get a new id, as they would with no memory at all.
+   */
+  private looksLike(track: Track, face: FaceResult): boolean {
+    if (!this.options.minSimilarity || !track.signature || !face.signature) return true;
     return similarity(track.signature, face.signature) >= this.options.minSimilarity;
   }
 

@@ -33,15 +33,41 @@ describe('FaceTracker', () => {
   });
 
   it('forgets a face after maxMissedFrames frames without it, not before', () => {
-    const t = new FaceTracker({ maxMissedFrames: 2 });
-    const [a] = t.update([face(0, HAPPY)]);
+    // Remembered: the returning face's scores blend with its track's; forgotten: they start afresh.
+    const t = new FaceTracker({ maxMissedFrames: 2, smoothing: 0.75 });
+    t.update([face(0, HAPPY)]);
     t.update([]);
     t.update([]);
-    expect(t.update([face(0, HAPPY)])[0].faceId).toBe(a.faceId);
+    expect(t.update([face(0, SAD)])[0].emotion).toBe('happy');
     t.update([]);
     t.update([]);
     t.update([]);
-    expect(t.update([face(0, HAPPY)])[0].faceId).not.toBe(a.faceId);
+    expect(t.update([face(0, SAD)])[0].emotion).toBe('sad');
+  });
+
+  it('gives a face found again where it was lost its old id back, within reviveFrames frames', () => {
+    const t = new FaceTracker({ maxMissedFrames: 1, reviveFrames: 20 });
+    const [a, b] = t.update([face(0, HAPPY), face(300, SAD)]);
+    // Both lost for 10 frames (a turned head, a hand), then found again where they were.
+    for (let i = 0; i < 10; i++) t.update([]);
+    const back = t.update([face(5, HAPPY), face(305, SAD)]);
+    expect(back.map((f) => f.faceId)).toEqual([a.faceId, b.faceId]);
+    // Someone appearing elsewhere is someone new; so is a face back after the memory ran out.
+    expect(t.update([face(5, HAPPY), face(305, SAD), face(700, HAPPY)])[2].faceId).toBe(3);
+    for (let i = 0; i < 25; i++) t.update([]);
+    expect(t.update([face(0, HAPPY)])[0].faceId).toBe(4);
+  });
+
+  it('does not give a lost id to someone else who appears where that face was', () => {
+    const t = new FaceTracker({ maxMissedFrames: 1, reviveFrames: 20 });
+    const looks = (k: number) => Float32Array.from({ length: 4 }, (_, i) => (i === k ? 1 : 0));
+    const [a] = t.update([{ ...face(0, HAPPY), signature: looks(0) }]);
+    for (let i = 0; i < 5; i++) t.update([]);
+    // A different-looking face in the same place is someone new; the lost person, back, is not.
+    const [other] = t.update([{ ...face(0, SAD), signature: looks(1) }]);
+    expect(other.faceId).not.toBe(a.faceId);
+    const [back] = t.update([{ ...face(20, HAPPY), signature: looks(0) }]);
+    expect(back.faceId).toBe(a.faceId);
   });
 
   it('alternates the face views frame by frame when it smooths, and asks for both when it does not', () => {
