@@ -2,10 +2,11 @@ import { render } from 'preact';
 import { useCallback, useEffect, useState } from 'preact/hooks';
 import { browser } from 'wxt/browser';
 import { extensionStorage } from '../../src/extension/extension-storage';
-import 'uplot/dist/uPlot.min.css';
 import type { LiveSnapshot } from '../../src/extension/protocol';
 import { followSettings } from '../../src/extension/settings-client';
+import type { DeletedSession } from '../../src/storage/history';
 import type { ImageRecord, SessionInfo } from '../../src/storage/schema';
+import { download } from '../../src/ui/download';
 import { exposeTestHooks } from '../../src/extension/test-hooks';
 import { extensionApi } from '../../src/ui/extension-api';
 import { SidePanel } from '../../src/ui/SidePanel';
@@ -77,10 +78,16 @@ function App() {
       error={error}
       initialView={new URLSearchParams(location.search).get('view') === 'history' ? 'history' : 'live'}
       loadRows={(id) => api.history.sessionRows(id)}
-      onDeleteSession={(id) => guard(() => api.history.deleteSession(id))()}
+      onDeleteSession={async (id) => {
+        let deleted: DeletedSession | null = null;
+        await guard(async () => (deleted = await api.history.deleteSession(id)))();
+        return deleted;
+      }}
+      onRestoreSession={(deleted) => guard(() => api.history.restoreSession(deleted))()}
       onDeleteImage={(id) => guard(() => api.history.deleteImage(id))()}
       onDeleteAll={guard(() => api.history.clear())}
-      onExport={(format) => guard(() => api.exportHistory(format))()}
+      onExport={(format, sessionId) => guard(() => api.exportHistory(format, sessionId))()}
+      onSaveImage={async (png, filename) => download(png, filename)}
     />
   );
 }

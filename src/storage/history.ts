@@ -59,6 +59,12 @@ const rowKey = (r: SampleRow) => `${r[0]}:${r[1]}:${r[2]}`;
  * previous state. Appends are idempotent (a resent second is stored once), so a sender may retry
  * until it gets an answer. Retention (count and age) is applied on every write.
  */
+/** A session as it was before it was deleted: enough to put it back. */
+export interface DeletedSession {
+  info: SessionInfo;
+  rows: SampleRow[];
+}
+
 export class HistoryStore {
   private migrated: Promise<void> | null = null;
 
@@ -147,12 +153,34 @@ export class HistoryStore {
 
   /**
    * Rows first, then the index: a worker stopped in between leaves a listed session with no rows
-   * (shown empty, deletable again), never rows that nothing lists.
+   * (shown empty, deletable again), never rows that nothing lists. Returns what was deleted (null
+   * when nothing was listed under that id), which restoreSession puts back: the side panel's Undo.
    */
-  deleteSession(id: string): Promise<void> {
+  deleteSession(id: string): Promise<DeletedSession | null> {
     return this.job(async () => {
+      const sessions = await this.readSessions();
+      const info = sessions.find((s) => s.id === id);
+      const rows = await this.readRows(id);
       await this.area.remove(sessionKey(id));
-      await this.write({ [SESSIONS_KEY]: (await this.readSessions()).filter((s) => s.id !== id) });
+      await this.write({ [SESSIONS_KEY]: sessions.filter((s) => s.id !== id) });
+      return info ? { info, rows } : null;
+    });
+  }
+
+  /**
+   * Puts a deleted session back where it was in the index (by start time), rows first. If the
+   * session has new rows meanwhile (detection still on in that tab), both sets are kept.
+   */
+  restoreSession({ info, rows }: DeletedSession): Promise<void> {
+    return this.job(async () => {
+      const sessions = await this.readSessions();
+      const merged = [...(await this.readRows(info.id)), ...rows];
+      const unique = [...new Map(merged.map((r) => [rowKey(r), r])).values()].sort((a, b) => a[0] - b[0]).slice(-MAX_ROWS_PER_SESSION);
+      const others = sessions.filter((s) => s.id !== info.id);
+      const restored: SessionInfo = { ...info, rows: unique.length, started: unique.length ? unique[0][0] * 1000 : info.started, updated: unique.length ? unique.at(-1)![0] * 1000 : info.updated };
+      const index = [...others, restored].sort((a, b) => a.started - b.started);
+      await this.write({ [sessionKey(info.id)]: unique });
+      await this.write({ [SESSIONS_KEY]: index });
     });
   }
 

@@ -1,9 +1,11 @@
-import { useEffect, useMemo, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { LiveSnapshot } from '../extension/protocol';
 import type { ImageRecord, SampleRow, SessionInfo } from '../storage/schema';
-import { DistributionChart, TimelineChart } from './Charts';
+import type { DeletedSession } from '../storage/history';
+import { exportName } from './download';
+import { SessionSummary, summaryPng } from './SessionSummary';
 import { EMOTION_EMOJI, percent } from '../extension/emotion-style';
-import { distribution, facesIn, formatDuration, timeline } from './history-view';
+import { formatDuration, participants } from './history-view';
 import { LiveFaces } from './LiveFaces';
 
 export interface SidePanelProps {
@@ -13,10 +15,14 @@ export interface SidePanelProps {
   sessions: SessionInfo[];
   images: ImageRecord[];
   loadRows: (sessionId: string) => Promise<SampleRow[]>;
-  onDeleteSession: (id: string) => Promise<void>;
+  /** Resolves to what was deleted (for Undo), or null when nothing was. */
+  onDeleteSession: (id: string) => Promise<DeletedSession | null>;
+  onRestoreSession: (deleted: DeletedSession) => Promise<void>;
   onDeleteImage: (id: string) => Promise<void>;
   onDeleteAll: () => Promise<void>;
-  onExport: (format: 'csv' | 'json') => Promise<void>;
+  /** Saves all history, or one session's, as a file. */
+  onExport: (format: 'csv' | 'json', sessionId?: string) => Promise<void>;
+  onSaveImage: (png: Blob, filename: string) => Promise<void>;
   error: string | null;
   initialView?: 'live' | 'history';
 }
@@ -67,6 +73,9 @@ function History(p: SidePanelProps) {
   const [loaded, setLoaded] = useState<{ sessionId: string; rows: SampleRow[] } | null>(null);
   const rows = loaded && loaded.sessionId === current?.id ? loaded.rows : null;
   const [confirmAll, setConfirmAll] = useState(false);
+  const [confirmSession, setConfirmSession] = useState<string | null>(null);
+  const [undo, setUndo] = useState<DeletedSession | null>(null);
+  const summary = useRef<HTMLDivElement>(null);
   useEffect(() => {
     let live = true;
     if (current) void p.loadRows(current.id).then((r) => live && setLoaded({ sessionId: current.id, rows: r }));
@@ -74,12 +83,29 @@ function History(p: SidePanelProps) {
       live = false;
     };
   }, [current?.id, current?.rows]);
-  const line = useMemo(() => (rows ? timeline(rows) : null), [rows]);
-  const shares = useMemo(() => (rows ? distribution(rows) : null), [rows]);
+  const people = useMemo(() => (rows ? participants(rows).length : null), [rows]);
+
+  const deleteSession = async (id: string) => {
+    setConfirmSession(null);
+    const deleted = await p.onDeleteSession(id);
+    if (deleted) setUndo(deleted);
+  };
+  const restore = async () => {
+    if (!undo) return;
+    const back = undo;
+    setUndo(null);
+    await p.onRestoreSession(back);
+    setSelected(back.info.id);
+  };
+  const exportImage = async () => {
+    const svg = summary.current?.querySelector('svg');
+    if (svg && current) await p.onSaveImage(await summaryPng(svg), exportName(current.title || 'session', new Date(current.started), 'png'));
+  };
 
   return (
     <div>
       <div class="row">
+        <span>All history:</span>
         <button onClick={() => void p.onExport('csv')}>Export CSV</button>
         <button onClick={() => void p.onExport('json')}>Export JSON</button>
         <span class="spacer" />
@@ -98,6 +124,16 @@ function History(p: SidePanelProps) {
         )}
       </div>
 
+      {undo && (
+        <p class="card row undo" role="status">
+          <span>Deleted "{undo.info.title || 'Untitled session'}".</span>
+          <span class="spacer" />
+          <button class="primary" onClick={() => void restore()}>
+            Undo
+          </button>
+        </p>
+      )}
+
       <h2>Sessions</h2>
       {newestFirst.length === 0 ? (
         <p class="muted">No detection sessions yet. Turn detection on for a tab with a video.</p>
@@ -115,18 +151,32 @@ function History(p: SidePanelProps) {
           </label>
           {current && (
             <div class="card session" data-session={current.id}>
-              <div class="row">
-                <h3>{current.title || current.pageUrl || 'Untitled session'}</h3>
-                <span class="spacer" />
-                <button class="danger" aria-label={`Delete session ${current.title}`} onClick={() => void p.onDeleteSession(current.id)}>
-                  Delete session
-                </button>
-              </div>
+              <h3>{current.title || current.pageUrl || 'Untitled session'}</h3>
               <p class="muted">
-                {formatDuration(current.updated - current.started + 1000)}, {rows ? facesIn(rows) : '...'} face(s), {current.rows} face-seconds
+                {new Date(current.started).toLocaleString()}, {formatDuration(current.updated - current.started + 1000)}, {people ?? '...'} {people === 1 ? 'face' : 'faces'}
               </p>
-              {line && <TimelineChart data={line} />}
-              {shares && <DistributionChart shares={shares} />}
+              <div ref={summary}>{rows && <SessionSummary rows={rows} title={current.title || current.pageUrl || 'Untitled session'} />}</div>
+              <div class="row" role="group" aria-label="This session">
+                <button onClick={() => void p.onExport('csv', current.id)}>Export CSV</button>
+                <button onClick={() => void p.onExport('json', current.id)}>Export JSON</button>
+                <button disabled={!rows?.length} onClick={() => void exportImage()}>
+                  Export summary image
+                </button>
+                <span class="spacer" />
+                {confirmSession === current.id ? (
+                  <span class="row" role="group" aria-label="Confirm deleting this session">
+                    <span>Delete this session?</span>
+                    <button class="danger" onClick={() => void deleteSession(current.id)}>
+                      Yes, delete it
+                    </button>
+                    <button onClick={() => setConfirmSession(null)}>Cancel</button>
+                  </span>
+                ) : (
+                  <button class="danger" aria-label={`Delete session ${current.title}`} onClick={() => setConfirmSession(current.id)}>
+                    Delete session
+                  </button>
+                )}
+              </div>
             </div>
           )}
         </>

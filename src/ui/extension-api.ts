@@ -5,6 +5,7 @@ import { HistoryStore } from '../storage/history';
 import { historyToCsv, historyToJson } from '../storage/export';
 import { loadSettings } from '../storage/settings';
 import type { EngineStatus } from './status';
+import { download, exportName } from './download';
 
 /** What the popup and side panel ask the rest of the extension. One place, typed. */
 export function extensionApi(browser: Browser) {
@@ -33,17 +34,14 @@ export function extensionApi(browser: Browser) {
       const { ok: _ok, ...status } = answer;
       return status;
     },
-    async exportHistory(format: 'csv' | 'json') {
+    /** All history, or one session (sessionId), saved as a CSV or JSON file. Returns the text. */
+    async exportHistory(format: 'csv' | 'json', sessionId?: string) {
       const all = await history.all();
-      const text = format === 'csv' ? historyToCsv(all) : historyToJson(all);
-      const url = URL.createObjectURL(new Blob([text], { type: format === 'csv' ? 'text/csv' : 'application/json' }));
-      const a = document.createElement('a');
-      a.href = url;
-      a.download = `faceml-history-${new Date().toISOString().slice(0, 10)}.${format}`;
-      document.body.append(a);
-      a.click();
-      a.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 10_000);
+      const session = sessionId === undefined ? null : all.sessions.find((s) => s.id === sessionId);
+      if (sessionId !== undefined && !session) throw new Error('That session is no longer in the history.');
+      const chosen = session ? { ...all, sessions: [session], images: [] } : all;
+      const text = format === 'csv' ? historyToCsv(chosen) : historyToJson(chosen);
+      download(text, exportName(session ? session.title || 'session' : 'history', new Date(), format), format === 'csv' ? 'text/csv' : 'application/json');
       return text;
     },
   };

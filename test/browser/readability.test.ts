@@ -10,20 +10,35 @@ describe('extension in Chromium: readable pages', () => {
   let ext: ExtensionBrowser;
   beforeAll(async () => {
     ext = await launchWithExtension();
+    // A stored session of three faces, so the history's summary (ribbons, words, table) is checked too.
+    const seed = await ext.browser.newPage();
+    await seed.goto(`chrome-extension://${ext.extensionId}/sidepanel.html`);
+    await seed.waitForSelector('main');
+    await seed.evaluate(async () => {
+      const t0 = Math.floor(Date.now() / 1000) - 120;
+      const rows = Array.from({ length: 90 }, (_, i) => [t0 + Math.floor(i / 3), 1, (i % 3) + 1, 5, ...Array.from({ length: 7 }, (_, k) => (k === (i % 7) ? 700 : 50))]);
+      await (globalThis as any).__facemlPanel.history.appendSamples({ sessionId: 'seeded', pageUrl: 'https://meet.example/abc', title: 'Weekly team call', rows });
+    });
+    await seed.close();
   });
   afterAll(() => ext?.close());
 
-  for (const name of ['popup', 'sidepanel', 'options']) {
+  for (const name of ['popup', 'sidepanel', 'sidepanel.html?view=history', 'options']) {
     it(`${name}: every text is at least 13 px, and the content has room around it`, async () => {
       for (const scheme of ['light', 'dark'] as const) {
         const page = await ext.browser.newPage();
         await page.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }]);
-        await page.goto(`chrome-extension://${ext.extensionId}/${name}.html`);
+        await page.goto(`chrome-extension://${ext.extensionId}/${name.includes('.html') ? name : `${name}.html`}`);
         await page.waitForSelector('main');
         await new Promise((r) => setTimeout(r, 500));
         const found = await page.evaluate(() => {
-          const texts = [...document.querySelectorAll('body *')].filter((e) => [...e.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim()));
-          const small = texts.map((e) => ({ tag: e.tagName, text: e.textContent!.trim().slice(0, 30), px: parseFloat(getComputedStyle(e).fontSize) })).filter((t) => t.px < 13);
+          // Text in an SVG is drawn at its font size times the picture's scale (viewBox to screen).
+          const svgScale = (e: Element) => {
+            const svg = e.closest('svg');
+            return svg && svg.viewBox.baseVal.width ? svg.getBoundingClientRect().width / svg.viewBox.baseVal.width : 1;
+          };
+          const texts = [...document.querySelectorAll('body *')].filter((e) => e.checkVisibility()).filter((e) => [...e.childNodes].some((n) => n.nodeType === Node.TEXT_NODE && n.textContent!.trim()));
+          const small = texts.map((e) => ({ tag: e.tagName, text: e.textContent!.trim().slice(0, 30), px: parseFloat(getComputedStyle(e).fontSize) * svgScale(e) })).filter((t) => t.px < 13);
           const main = getComputedStyle(document.querySelector('main')!);
           return { texts: texts.length, small, padding: parseFloat(main.paddingLeft) };
         });

@@ -66,6 +66,32 @@ describe.skipIf(!testDir)('extension in Chromium: popup, side panel, history, se
     await panel.setViewport({ width: 400, height: 900 });
   });
 
+  it('numbers each face the same on the page and in the popup, in one-line rows that open to all seven scores', async () => {
+    const popup = await ext.openPopup(page);
+    await popup.setViewport({ width: 340, height: 640 });
+    await popup.waitForFunction(() => document.querySelectorAll('[data-face]').length === 2, { timeout: 30_000 });
+    const rows = await popup.$$eval('[data-face]', (els) =>
+      els.map((e) => ({
+        no: Number(e.querySelector('.face-no')?.textContent),
+        name: e.querySelector('.face-name')?.textContent,
+        open: e.querySelector('details')?.open,
+        height: e.getBoundingClientRect().height,
+      })),
+    );
+    const drawn = (await ext.overlays(page))!.flatMap((o) => o.faces);
+    console.log(`overlay labels: ${drawn.map((f) => f.text).join(', ')}; popup: ${rows.map((r) => r.name).join(', ')}`);
+    const onPage = drawn.map((f) => Number(/^(\d+) · /.exec(f.text)?.[1]));
+    expect(onPage.sort()).toEqual(rows.map((r) => r.no).sort());
+    expect(rows.map((r) => r.name)).toEqual(rows.map((r) => `Face ${r.no}`));
+    // Compact: closed rows of one line each; opening one (a click or Enter) shows its seven scores.
+    expect(rows.every((r) => !r.open && r.height < 48), JSON.stringify(rows)).toBe(true);
+    const visibleMeters = () => popup.$$eval('[role=meter]', (m) => m.filter((e) => e.checkVisibility()).length);
+    expect(await visibleMeters()).toBe(0);
+    await popup.click('[data-face] summary');
+    expect(await visibleMeters()).toBe(7);
+    await popup.close();
+  });
+
   it('the side panel shows the active tab live and its session in history with charts', async () => {
     await panel.waitForFunction(() => document.querySelectorAll('[data-face]').length === 2, { timeout: 30_000 });
     expect(await panel.$eval('[role=tabpanel]', (e) => e.textContent)).toMatch(/Detecting 2 faces/);
@@ -87,20 +113,16 @@ describe.skipIf(!testDir)('extension in Chromium: popup, side panel, history, se
     expect(stored.sessions[0].title).toBe('FaceML test: video');
     expect(new Set(stored.sessions[0].samples.map((r) => r[2])).size).toBe(2); // two face ids
     await panel.click('#tab-history');
-    await panel.waitForSelector('.timeline canvas', { timeout: 10_000 });
-    // The chart really drew something: the canvas is not blank.
-    const inked = await panel.$eval('.timeline canvas', (c) => {
-      const ctx = (c as HTMLCanvasElement).getContext('2d')!;
-      const d = ctx.getImageData(0, 0, (c as HTMLCanvasElement).width, (c as HTMLCanvasElement).height).data;
-      let n = 0;
-      for (let i = 3; i < d.length; i += 4) if (d[i] > 0) n++;
-      return n;
-    });
-    expect(inked).toBeGreaterThan(500);
-    expect(await panel.$('.distribution canvas')).not.toBeNull();
-    const shares = await panel.$$eval('.distribution-table td', (cells) => cells.map((c) => parseInt(c.textContent ?? '0', 10)));
-    expect(shares.length).toBe(7);
-    expect(shares.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(97);
+    await panel.waitForSelector('.ribbon rect', { timeout: 10_000 });
+    // One ribbon per face, drawn with at least one run each; the table has a column per face and
+    // one for all, each summing to ~100%.
+    const ribbons = await panel.$$eval('.ribbon', (gs) => gs.map((g) => ({ name: g.getAttribute('data-participant'), runs: g.querySelectorAll('rect').length })));
+    expect(ribbons.map((r) => r.name).sort()).toEqual(['Face 1', 'Face 2']);
+    expect(ribbons.every((r) => r.runs >= 1)).toBe(true);
+    const columns = await panel.$$eval('.shares-table tbody tr', (trs) => trs.map((tr) => [...tr.querySelectorAll('td')].map((c) => parseInt(c.textContent ?? '0', 10))));
+    expect(columns.length).toBe(7);
+    for (let c = 0; c < 3; c++) expect(columns.reduce((sum, row) => sum + row[c], 0)).toBeGreaterThanOrEqual(97);
+    expect(await panel.$eval('.summary-text', (e) => e.textContent)).toMatch(/Face 1: \d+ s in view; .*Mood: /);
     await panel.screenshot({ path: path.join(SCREENSHOTS, 'sidepanel-history.png') });
     // Dark theme follows the system setting.
     await panel.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
@@ -131,14 +153,51 @@ describe.skipIf(!testDir)('extension in Chromium: popup, side panel, history, se
     });
   });
 
-  it('turning detection off keeps the history; deleting the session removes it', async () => {
+  it("exports one session's CSV and its summary as a PNG image", async () => {
+    const downloads = await mkdtemp(path.join(os.tmpdir(), 'faceml-dl-'));
+    const cdp = await ext.browser.target().createCDPSession();
+    await cdp.send('Browser.setDownloadBehavior', { behavior: 'allow', downloadPath: downloads });
+    const session = panel.locator('.session ::-p-text(Export CSV)');
+    await session.click();
+    const csvFile = await waitFor(async () => (await readdir(downloads)).find((f) => f.endsWith('.csv')) ?? null, 15_000);
+    expect(csvFile).toMatch(/^faceml-faceml-test-video-\d{4}-\d{2}-\d{2}\.csv$/);
+    const csv = Papa.parse<Record<string, string>>(await readFile(path.join(downloads, csvFile!), 'utf8'), { header: true, skipEmptyLines: true });
+    expect(new Set(csv.data.map((d) => d.title))).toEqual(new Set(['FaceML test: video']));
+    expect(csv.data.some((d) => d.kind === 'image-face')).toBe(false);
+    await panel.click('::-p-text(Export summary image)');
+    const pngFile = await waitFor(async () => (await readdir(downloads)).find((f) => f.endsWith('.png')) ?? null, 15_000);
+    const png = sharp(path.join(downloads, pngFile!));
+    const meta = await png.metadata();
+    expect(meta.format).toBe('png');
+    expect(meta.width).toBeGreaterThan(600);
+    // The picture holds the ribbons' colours, not just a background.
+    const { data, info } = await png.raw().toBuffer({ resolveWithObject: true });
+    const colours = new Set<number>();
+    for (let i = 0; i < data.length; i += info.channels) colours.add((data[i] >> 4) * 256 + (data[i + 1] >> 4) * 16 + (data[i + 2] >> 4));
+    expect(colours.size).toBeGreaterThan(5);
+  });
+
+  it('turning detection off keeps the history; deleting the session asks first, and Undo brings it back', async () => {
     const status = await ext.clickAction(page);
     expect(status).toMatch(/off/);
-    const sessions = async () => ((await panel.evaluate(async () => (globalThis as any).__facemlPanel.history.sessions())) as unknown[]).length;
-    expect(await sessions()).toBe(1);
+    const history = async () => (await panel.evaluate(async () => (globalThis as any).__facemlPanel.history.all())) as StoredHistory;
+    const before = await history();
+    expect(before.sessions.length).toBe(1);
     await panel.click('::-p-text(Delete session)');
-    expect(await waitFor(async () => ((await sessions()) === 0 ? 'gone' : null), 5000)).toBe('gone');
+    await panel.click('::-p-text(Cancel)');
+    expect((await history()).sessions.length).toBe(1);
+    await panel.click('::-p-text(Delete session)');
+    await panel.click('::-p-text(Yes, delete it)');
+    expect(await waitFor(async () => ((await history()).sessions.length === 0 ? 'gone' : null), 5000)).toBe('gone');
     await panel.waitForFunction(() => /No detection sessions yet/.test(document.body.textContent ?? ''));
+    await panel.click('::-p-text(Undo)');
+    const back = await waitFor(async () => ((await history()).sessions.length === 1 ? history() : null), 5000);
+    expect(back).toEqual(before);
+    await panel.waitForFunction(() => document.querySelectorAll('.ribbon').length === 2);
+    // Deleted for good this time (the tests below start from no session).
+    await panel.click('::-p-text(Delete session)');
+    await panel.click('::-p-text(Yes, delete it)');
+    expect(await waitFor(async () => ((await history()).sessions.length === 0 ? 'gone' : null), 5000)).toBe('gone');
   });
 
   it('settings: an invalid site is refused; allowed sites turn detection off elsewhere (badge too), with the reason in the popup', async () => {

@@ -15,7 +15,7 @@ export interface OverlaySnapshot {
   mode: string;
   /** The frame whose content script drew it: 'top', or the frame's URL. */
   frame: string;
-  faces: { emotion: string; faceId: number; rect: { x: number; y: number; width: number; height: number } | null }[];
+  faces: { emotion: string; faceId: number; text: string; rect: { x: number; y: number; width: number; height: number } | null }[];
 }
 
 export interface ExtensionBrowser {

@@ -121,6 +121,26 @@ describe('HistoryStore', () => {
     expect((await store.sessionRows('a')).length).toBe(before.length + 1);
   });
 
+  it('puts a deleted session back as it was (undo), in its place, keeping rows that came meanwhile', async () => {
+    const store = new HistoryStore(new MemoryArea());
+    for (const id of ['a', 'b', 'c']) await store.appendSamples({ sessionId: id, pageUrl: `http://x/${id}`, title: id.toUpperCase(), rows: [row(T0 + id.charCodeAt(0), 1), row(T0 + id.charCodeAt(0) + 1, 2)] });
+    const before = await store.sessions();
+    const rowsB = await store.sessionRows('b');
+    const deleted = await store.deleteSession('b');
+    expect(deleted).toEqual({ info: before[1], rows: rowsB });
+    expect((await store.sessions()).map((s) => s.id)).toEqual(['a', 'c']);
+    await store.restoreSession(deleted!);
+    expect(await store.sessions()).toEqual(before);
+    expect(await store.sessionRows('b')).toEqual(rowsB);
+    // Deleted while detection went on in that tab: undo keeps the new second too.
+    const again = await store.deleteSession('b');
+    await store.appendSamples({ sessionId: 'b', pageUrl: 'http://x/b', title: 'B', rows: [row(T0 + 400, 1)] });
+    await store.restoreSession(again!);
+    expect((await store.sessionRows('b')).map((r) => r[0])).toEqual([...rowsB.map((r) => r[0]), T0 + 400]);
+    expect((await store.sessions()).map((s) => s.id)).toEqual(['a', 'b', 'c']);
+    expect(await store.deleteSession('nothing')).toBeNull();
+  });
+
   it('deletes one session, one image, or everything (settings stay)', async () => {
     const area = new MemoryArea();
     area.data['faceml:settings'] = { fps: 3 };

@@ -15,6 +15,8 @@ export type MediaElement = HTMLVideoElement | HTMLImageElement | HTMLCanvasEleme
 export interface DrawnFace {
   emotion: string;
   faceId: number;
+  /** The label as drawn ("2 · happy 81%"). */
+  text: string;
   /** The face's box on screen (viewport px); null before it is first drawn. */
   rect: Box | null;
   /** The face's box in the analysed frame's pixels (as the engine found it, before any mirroring). */
@@ -172,13 +174,15 @@ export class MediaOverlay {
       Object.assign(el.style, { left: `${x * sx}px`, top: `${face.box.y * sy}px`, width: `${face.box.width * sx}px`, height: `${face.box.height * sy}px` });
       el.style.setProperty('--c', sure ? EMOTION_COLOR[face.emotion] : '#999999');
       const label = document.createElement('span');
+      // The face's number leads its label: the popup and side panel list the same "Face 2".
       if (this.look.style === 'emoji' && sure) {
         label.className = 'label emoji';
-        setText(label, EMOTION_EMOJI[face.emotion]);
-        label.setAttribute('aria-label', `${face.emotion} ${percent(face.confidence)}`);
+        setText(label, `${face.faceId} ${EMOTION_EMOJI[face.emotion]}`);
+        label.setAttribute('aria-label', `Face ${face.faceId}: ${face.emotion} ${percent(face.confidence)}`);
       } else {
         label.className = 'label';
-        setText(label, sure ? `${face.emotion} ${percent(face.confidence)}` : UNCERTAIN_LABEL);
+        setText(label, `${face.faceId} · ${sure ? `${face.emotion} ${percent(face.confidence)}` : UNCERTAIN_LABEL}`);
+        label.setAttribute('aria-label', `Face ${face.faceId}: ${sure ? `${face.emotion} ${percent(face.confidence)}` : UNCERTAIN_LABEL}`);
       }
       el.dataset.emotion = face.emotion;
       el.dataset.faceId = String(face.faceId);
@@ -233,7 +237,8 @@ export class MediaOverlay {
     const boxes = [...this.layer.querySelectorAll<HTMLElement>('.face')];
     return this.faces.map((f, i) => {
       const r = boxes[i]?.getBoundingClientRect();
-      return { emotion: f.emotion, faceId: f.faceId, rect: r ? { x: r.left, y: r.top, width: r.width, height: r.height } : null, box: f.box };
+      const text = boxes[i]?.querySelector<HTMLElement>('.label')?.dataset.text ?? '';
+      return { emotion: f.emotion, faceId: f.faceId, text, rect: r ? { x: r.left, y: r.top, width: r.width, height: r.height } : null, box: f.box };
     });
   }
 
