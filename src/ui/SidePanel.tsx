@@ -1,4 +1,5 @@
-import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
+import type { ComponentChildren } from 'preact';
+import { useEffect, useLayoutEffect, useMemo, useRef, useState } from 'preact/hooks';
 import type { LiveSnapshot } from '../extension/protocol';
 import type { ImageRecord, SampleRow, SessionInfo } from '../storage/schema';
 import type { DeletedSession } from '../storage/history';
@@ -27,15 +28,25 @@ export interface SidePanelProps {
   initialView?: 'live' | 'history';
 }
 
+const VIEWS = ['live', 'history'] as const;
+
 /** The side panel: live faces of the active tab, and the history with charts and export. */
 export function SidePanel(p: SidePanelProps) {
   const [view, setView] = useState<'live' | 'history'>(p.initialView ?? 'live');
   return (
     <main class="sidepanel">
       <h1>FaceML</h1>
-      <div class="tabs" role="tablist" aria-label="Side panel views">
-        {(['live', 'history'] as const).map((v) => (
-          <button key={v} role="tab" id={`tab-${v}`} aria-selected={view === v} aria-controls={`panel-${v}`} onClick={() => setView(v)}>
+      {/* ARIA tabs: Tab reaches the chosen tab only; arrow keys, Home and End move between them. */}
+      <div class="tabs" role="tablist" aria-label="Side panel views" onKeyDown={(e) => {
+        const next = ({ ArrowRight: 1, ArrowLeft: -1, Home: -VIEWS.length, End: VIEWS.length } as Record<string, number>)[e.key];
+        if (next === undefined) return;
+        e.preventDefault();
+        const to = VIEWS[Math.max(0, Math.min(VIEWS.length - 1, VIEWS.indexOf(view) + next))];
+        setView(to);
+        document.getElementById(`tab-${to}`)?.focus();
+      }}>
+        {VIEWS.map((v) => (
+          <button key={v} role="tab" id={`tab-${v}`} tabIndex={view === v ? 0 : -1} aria-selected={view === v} aria-controls={`panel-${v}`} onClick={() => setView(v)}>
             {v === 'live' ? 'Live' : 'History'}
           </button>
         ))}
@@ -76,6 +87,17 @@ function History(p: SidePanelProps) {
   const [confirmSession, setConfirmSession] = useState<string | null>(null);
   const [undo, setUndo] = useState<DeletedSession | null>(null);
   const summary = useRef<HTMLDivElement>(null);
+  // Keyboard focus follows the step: a button that disappears (Delete -> its confirmation ->
+  // Undo) hands focus to the next control, not to the page's start.
+  const root = useRef<HTMLDivElement>(null);
+  const [focusKey, setFocusKey] = useState<string | null>(null);
+  // Layout effects: focus moves as the new controls appear, not a frame later (a hidden panel
+  // may not paint at all).
+  useLayoutEffect(() => {
+    if (!focusKey) return;
+    root.current?.querySelector<HTMLElement>(`[data-focus="${focusKey}"]`)?.focus();
+    setFocusKey(null);
+  }, [focusKey]);
   useEffect(() => {
     let live = true;
     if (current) void p.loadRows(current.id).then((r) => live && setLoaded({ sessionId: current.id, rows: r }));
@@ -89,6 +111,7 @@ function History(p: SidePanelProps) {
     setConfirmSession(null);
     const deleted = await p.onDeleteSession(id);
     if (deleted) setUndo(deleted);
+    setFocusKey(deleted ? 'undo' : 'session');
   };
   const restore = async () => {
     if (!undo) return;
@@ -96,6 +119,7 @@ function History(p: SidePanelProps) {
     setUndo(null);
     await p.onRestoreSession(back);
     setSelected(back.info.id);
+    setFocusKey('session');
   };
   const exportImage = async () => {
     const svg = summary.current?.querySelector('svg');
@@ -103,22 +127,28 @@ function History(p: SidePanelProps) {
   };
 
   return (
-    <div>
+    <div ref={root}>
       <div class="row">
         <span>All history:</span>
-        <button onClick={() => void p.onExport('csv')}>Export CSV</button>
-        <button onClick={() => void p.onExport('json')}>Export JSON</button>
+        <button aria-label="Export all history as CSV" onClick={() => void p.onExport('csv')}>
+          Export CSV
+        </button>
+        <button aria-label="Export all history as JSON" onClick={() => void p.onExport('json')}>
+          Export JSON
+        </button>
         <span class="spacer" />
         {confirmAll ? (
           <span class="row" role="group" aria-label="Confirm deleting all history">
             <span>Delete all history?</span>
-            <button class="danger" onClick={() => void p.onDeleteAll().then(() => setConfirmAll(false))}>
+            <button class="danger" onClick={() => void p.onDeleteAll().then(() => (setConfirmAll(false), setFocusKey('delete-all')))}>
               Yes, delete everything
             </button>
-            <button onClick={() => setConfirmAll(false)}>Cancel</button>
+            <FocusOnMount>
+              <button onClick={() => (setConfirmAll(false), setFocusKey('delete-all'))}>Cancel</button>
+            </FocusOnMount>
           </span>
         ) : (
-          <button class="danger" onClick={() => setConfirmAll(true)}>
+          <button class="danger" data-focus="delete-all" onClick={() => setConfirmAll(true)}>
             Delete all
           </button>
         )}
@@ -128,7 +158,7 @@ function History(p: SidePanelProps) {
         <p class="card row undo" role="status">
           <span>Deleted "{undo.info.title || 'Untitled session'}".</span>
           <span class="spacer" />
-          <button class="primary" onClick={() => void restore()}>
+          <button class="primary" data-focus="undo" onClick={() => void restore()}>
             Undo
           </button>
         </p>
@@ -141,7 +171,7 @@ function History(p: SidePanelProps) {
         <>
           <label>
             Session{' '}
-            <select value={current?.id} onChange={(e) => setSelected((e.target as HTMLSelectElement).value)}>
+            <select data-focus="session" value={current?.id} onChange={(e) => setSelected((e.target as HTMLSelectElement).value)}>
               {newestFirst.map((s) => (
                 <option key={s.id} value={s.id}>
                   {new Date(s.started).toLocaleString()} - {s.title || s.pageUrl || 'untitled'}
@@ -157,9 +187,13 @@ function History(p: SidePanelProps) {
               </p>
               <div ref={summary}>{rows && <SessionSummary rows={rows} title={current.title || current.pageUrl || 'Untitled session'} />}</div>
               <div class="row" role="group" aria-label="This session">
-                <button onClick={() => void p.onExport('csv', current.id)}>Export CSV</button>
-                <button onClick={() => void p.onExport('json', current.id)}>Export JSON</button>
-                <button disabled={!rows?.length} onClick={() => void exportImage()}>
+                <button aria-label="Export this session as CSV" onClick={() => void p.onExport('csv', current.id)}>
+                  Export CSV
+                </button>
+                <button aria-label="Export this session as JSON" onClick={() => void p.onExport('json', current.id)}>
+                  Export JSON
+                </button>
+                <button disabled={!rows?.length} aria-label="Export this session's summary as a PNG image" onClick={() => void exportImage()}>
                   Export summary image
                 </button>
                 <span class="spacer" />
@@ -169,10 +203,12 @@ function History(p: SidePanelProps) {
                     <button class="danger" onClick={() => void deleteSession(current.id)}>
                       Yes, delete it
                     </button>
-                    <button onClick={() => setConfirmSession(null)}>Cancel</button>
+                    <FocusOnMount>
+                      <button onClick={() => (setConfirmSession(null), setFocusKey('delete-session'))}>Cancel</button>
+                    </FocusOnMount>
                   </span>
                 ) : (
-                  <button class="danger" aria-label={`Delete session ${current.title}`} onClick={() => setConfirmSession(current.id)}>
+                  <button class="danger" data-focus="delete-session" aria-label={`Delete session ${current.title}`} onClick={() => setConfirmSession(current.id)}>
                     Delete session
                   </button>
                 )}
@@ -209,6 +245,17 @@ function History(p: SidePanelProps) {
         </ul>
       )}
     </div>
+  );
+}
+
+/** Focuses its one child once, when it appears (a confirmation's safe choice, Cancel). */
+function FocusOnMount({ children }: { children: ComponentChildren }) {
+  const ref = useRef<HTMLSpanElement>(null);
+  useLayoutEffect(() => ref.current?.querySelector<HTMLElement>('button, input, select')?.focus(), []);
+  return (
+    <span ref={ref} style={{ display: 'contents' }}>
+      {children}
+    </span>
   );
 }
 

@@ -133,7 +133,7 @@ describe.skipIf(!testDir || !FIREFOX_PATH)('extension in Firefox', () => {
       await ff.contextMenu('#cross', 'Analyze emotions in this image');
       const both = await waitFor(async () => ((await ff.overlays())[1]?.length ? await ff.overlays() : null), 60_000);
       expect(both?.[1]).toHaveLength(2);
-      for (const face of both!.flat()) expect(face.text).toMatch(/^(angry|disgust|fear|happy|neutral|sad|surprise) \d+%$|^uncertain/);
+      for (const face of both!.flat()) expect(face.text).toMatch(/^\d+ · ((angry|disgust|fear|happy|neutral|sad|surprise) \d+%|uncertain)$/);
     }));
 
   it('history (side panel page) lists the video session and both analysed images', () =>

@@ -132,8 +132,8 @@ describe('SidePanel history', () => {
     expect(p.onDeleteAll).not.toHaveBeenCalled();
     fireEvent.click(screen.getByRole('button', { name: 'Yes, delete everything' }));
     expect(p.onDeleteAll).toHaveBeenCalledOnce();
-    const [allCsv, sessionCsv] = screen.getAllByRole('button', { name: 'Export CSV' });
-    const [allJson, sessionJson] = screen.getAllByRole('button', { name: 'Export JSON' });
+    const [allCsv, sessionCsv] = screen.getAllByRole('button', { name: /as CSV/ });
+    const [allJson, sessionJson] = screen.getAllByRole('button', { name: /as JSON/ });
     fireEvent.click(allCsv);
     fireEvent.click(allJson);
     fireEvent.click(sessionCsv);
