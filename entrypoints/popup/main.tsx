@@ -25,6 +25,8 @@ function App() {
   const [threshold, setThreshold] = useState(0);
   const [busy, setBusy] = useState(false);
   const [error, setError] = useState<string | null>(null);
+  // Whether FaceML's button is pinned to the toolbar (Chromium answers; elsewhere: unknown).
+  const [pinned, setPinned] = useState<boolean | null>(null);
 
   const refresh = useCallback(async (tabId: number) => {
     const state = await api.tabState(tabId).catch(() => null);
@@ -39,6 +41,8 @@ function App() {
   useEffect(() => {
     void extensionStorage(browser).local.get(NOTICE_KEY).then((s) => setNotice(s[NOTICE_KEY] === true));
     followSettings(browser, (s) => setThreshold(s.confidenceThreshold));
+    const action = (browser as unknown as { action?: { getUserSettings?: () => Promise<{ isOnToolbar: boolean }> } }).action;
+    void action?.getUserSettings?.().then((u) => setPinned(u.isOnToolbar), () => setPinned(null));
     let timer: ReturnType<typeof setInterval>;
     void api.activeTab().then((t) => {
       if (t?.id === undefined) return;
@@ -57,6 +61,7 @@ function App() {
       live={live}
       threshold={threshold}
       noticeAccepted={notice}
+      pinned={pinned}
       busy={busy || !tab}
       error={error}
       onAcceptNotice={() => void extensionStorage(browser).local.set({ [NOTICE_KEY]: true }).then(() => setNotice(true))}

@@ -12,6 +12,8 @@ export interface PopupProps {
   noticeAccepted: boolean | null;
   busy: boolean;
   error: string | null;
+  /** Whether FaceML's button is pinned to the toolbar; null when the browser does not say. */
+  pinned?: boolean | null;
   onToggle: () => void;
   onAcceptNotice: () => void;
   onOpenPanel: () => void;
@@ -34,6 +36,11 @@ export function Popup(p: PopupProps) {
         </button>
       </div>
       {p.noticeAccepted === false && <ResponsibleUseNotice onAccept={p.onAcceptNotice} />}
+      {p.pinned === false && (
+        <p class="card tip" id="pin-tip">
+          Tip: pin FaceML so its button stays in the toolbar. Open the puzzle-piece menu (Extensions) at the top right and click the pin next to FaceML.
+        </p>
+      )}
       <section aria-live="polite" class="card" id="status" data-kind={p.status.kind}>
         <p class={p.status.kind === 'error' ? 'error' : ''}>{p.status.text}</p>
         {p.status.kind === 'loading' && (

@@ -154,7 +154,7 @@ describe('extension in Chromium: keyboard only', () => {
     await page.keyboard.type('64');
     await page.keyboard.press('Enter');
     await page.waitForFunction(() => /Saved\./.test(document.body.textContent ?? ''));
-    const stored = await page.evaluate(async () => ((await chrome.storage.local.get('faceml:settings'))['faceml:settings'] as { minFaceSize: number }).minFaceSize);
+    const stored = await page.evaluate(async () => ((await (globalThis as any).chrome.storage.local.get('faceml:settings'))['faceml:settings'] as { minFaceSize: number }).minFaceSize);
     expect(stored).toBe(64);
     await page.close();
   });

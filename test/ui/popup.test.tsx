@@ -104,6 +104,17 @@ describe('Popup', () => {
     expect((screen.getByRole('button', { name: /Turn detection on/ }) as HTMLButtonElement).disabled).toBe(true);
   });
 
+  it('tells the user to pin FaceML only while it is not pinned', () => {
+    render(<Popup {...props({ pinned: false })} />);
+    expect(screen.getByText(/pin FaceML so its button stays in the toolbar/)).toBeTruthy();
+    cleanup();
+    render(<Popup {...props({ pinned: true })} />);
+    expect(screen.queryByText(/pin FaceML/)).toBeNull();
+    cleanup();
+    render(<Popup {...props({ pinned: null })} />);
+    expect(screen.queryByText(/pin FaceML/)).toBeNull();
+  });
+
   it('toggle and side panel buttons call their actions', () => {
     const p = props();
     render(<Popup {...p} />);
