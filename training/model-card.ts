@@ -185,7 +185,7 @@ ${selection(training)}; ${training.train_seconds ? hours(training.train_seconds)
 
 | | accuracy |
 |---|---:|
-| shipped model (tfjs, float16 weights, wasm), each face and its mirror image averaged (the runtime's default) | **${pct(crops.accuracy)}** |
+| shipped model (tfjs, float16 weights, wasm), each face and its mirror image averaged (the runtime's default) | **${(crops.accuracy * 100).toFixed(2)}%** |
 | the same, one view per face (\`--views asIs\`) | ${pct(oneView.accuracy)} |
 | the video path: each image as a ${VIDEO_FRAMES}-frame still video, tracker smoothing over frames that alternate the two views (\`--video-frames ${VIDEO_FRAMES}\`) | ${pct(asVideo.accuracy)} |
 | same weights in PyTorch, float32, one view (training record) | ${training.validation_accuracy_pytorch_fp32 !== undefined ? pct(training.validation_accuracy_pytorch_fp32) : '?'} |
@@ -219,4 +219,14 @@ not use it to judge people: in the EU, emotion recognition in workplaces and edu
 prohibited (AI Act Art. 5(1)(f)).
 `;
 await writeFile(path.join(modelDir, 'README.md'), card);
+// The headline figure, where the settings page reads it and test/repo/figures.test.ts checks the
+// README against it: one measured number, quoted everywhere.
+metadata.evaluation = {
+  dataset: `FER-2013 ${path.basename(values.data!) === 'test' ? 'PublicTest' : path.basename(values.data!)}`,
+  images: crops.n,
+  accuracy: crops.accuracy,
+  views: 'each face and its mirror image averaged (the runtime default)',
+  command: 'npm run eval -- --data ../shared/fer2013/test --json',
+};
+await writeFile(path.join(modelDir, 'metadata.json'), `${JSON.stringify(metadata, null, 2)}\n`);
 console.log(JSON.stringify({ accuracy: crops.accuracy, per_class: crops.per_class, detect: { rate: detected.detection_rate, accuracy_detected: detected.accuracy_detected }, ms_per_face: speed, accuracy_one_view: oneView.accuracy, accuracy_video: asVideo.accuracy, bytes: totalBytes, params }));

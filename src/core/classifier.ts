@@ -11,6 +11,21 @@ export interface ModelMetadata {
   labels?: string[];
   input?: { size?: number; channels?: number };
   training?: Record<string, unknown>;
+  /**
+   * The model's measured accuracy, the one figure every screen and document quotes: written from
+   * `command`'s output, and checked against a rerun by test/core/accuracy.test.ts.
+   */
+  evaluation?: ModelEvaluation;
+}
+
+export interface ModelEvaluation {
+  /** What it was measured on ("FER-2013 PublicTest"). */
+  dataset: string;
+  images: number;
+  /** 0..1 */
+  accuracy: number;
+  /** The command that measures it again. */
+  command: string;
 }
 
 /**

@@ -16,6 +16,8 @@ export interface ModelInfo {
   date: string | null;
   /** Validation accuracy the training run recorded, if any (0..1). */
   accuracy: number | null;
+  /** The measured accuracy the metadata carries (the shipped model's; an imported one may have none). */
+  evaluation?: { dataset: string; accuracy: number } | null;
 }
 
 export interface CustomModel extends ModelInfo {
@@ -38,8 +40,12 @@ export function describeModel(metadata: ModelMetadata, fallbackName: string): Mo
     name: typeof metadata.name === 'string' && metadata.name ? metadata.name : fallbackName,
     date: typeof training.date === 'string' ? training.date : null,
     accuracy: accuracy ?? null,
+    evaluation: isEvaluation(metadata.evaluation) ? { dataset: metadata.evaluation.dataset.slice(0, 80), accuracy: metadata.evaluation.accuracy } : null,
   };
 }
+
+const isEvaluation = (v: unknown): v is { dataset: string; accuracy: number } =>
+  typeof v === 'object' && v !== null && typeof (v as { dataset?: unknown }).dataset === 'string' && Number.isFinite((v as { accuracy?: unknown }).accuracy) && (v as { accuracy: number }).accuracy >= 0 && (v as { accuracy: number }).accuracy <= 1;
 
 export async function loadModelChoice(area: StorageArea): Promise<ModelChoice> {
   const stored = (await area.get(MODEL_CHOICE_KEY))[MODEL_CHOICE_KEY] as Partial<ModelChoice> | undefined;

@@ -9,8 +9,18 @@ export interface ModelSectionProps {
   onSwitch: (active: 'builtin' | 'custom') => Promise<void>;
 }
 
+/**
+ * A model in one line. Its measured accuracy when the metadata carries one (the figure the README
+ * and model card quote, from the same field); otherwise the training run's validation figure.
+ */
 const describe = (m: ModelInfo) =>
-  [m.name, m.date && `trained ${m.date}`, m.accuracy !== null && `validation accuracy ${percent(m.accuracy)}`].filter(Boolean).join(', ');
+  [
+    m.name,
+    m.date && `trained ${m.date}`,
+    m.evaluation ? `${(m.evaluation.accuracy * 100).toFixed(2)}% on ${m.evaluation.dataset}` : m.accuracy !== null && `validation accuracy ${percent(m.accuracy)}`,
+  ]
+    .filter(Boolean)
+    .join(', ');
 
 /** "Use my own model": import a model folder written by `npm run train`, see which model is active, switch. */
 export function ModelSection({ builtin, choice, onImport, onSwitch }: ModelSectionProps) {

@@ -42,7 +42,9 @@ export function Popup(p: PopupProps) {
         </p>
       )}
       <section aria-live="polite" class="card" id="status" data-kind={p.status.kind}>
-        <p class={p.status.kind === 'error' ? 'error' : ''}>{p.status.text}</p>
+        <p id="status-text" class={p.status.kind === 'error' ? 'error' : ''}>
+          {p.status.text}
+        </p>
         {p.status.kind === 'loading' && (
           <div class="progress" role="progressbar" aria-label="Loading the models" aria-valuemin={0} aria-valuemax={100} aria-valuenow={Math.round(p.status.progress * 100)}>
             <span style={{ width: `${Math.round(p.status.progress * 100)}%` }} />
@@ -64,9 +66,15 @@ export function Popup(p: PopupProps) {
               Allow FaceML to read frames from {new URL(origin).hostname}
             </button>
           ))}
-        <button id="toggle" class="primary" aria-pressed={p.enabled} disabled={!canToggle} onClick={p.onToggle}>
+        {/* Disabled, the toggle is described by the text that says why (restricted page, site not allowed, notice). */}
+        <button id="toggle" class="primary" aria-pressed={p.enabled} aria-describedby={p.noticeAccepted === false ? 'status-text toggle-why' : 'status-text'} disabled={!canToggle} onClick={p.onToggle}>
           {p.enabled ? 'Turn detection off' : 'Turn detection on for this tab'}
         </button>
+        {p.noticeAccepted === false && (
+          <p id="toggle-why" class="muted">
+            Read the notice above and choose "I understand" to turn detection on.
+          </p>
+        )}
       </section>
       {p.enabled && p.live && <LiveFaces faces={p.live.faces} threshold={p.threshold} />}
       <div class="row">

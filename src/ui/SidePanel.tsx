@@ -7,6 +7,7 @@ import { exportName } from './download';
 import { SessionSummary, summaryPng } from './SessionSummary';
 import { EMOTION_EMOJI, percent } from '../extension/emotion-style';
 import { formatDuration, participants } from './history-view';
+import { EmotionBars } from './EmotionBars';
 import { LiveFaces } from './LiveFaces';
 
 export interface SidePanelProps {
@@ -226,12 +227,27 @@ function History(p: SidePanelProps) {
           {[...p.images].reverse().map((img) => (
             <li class="card row" key={img.id} data-image={img.id}>
               {img.thumbnail && <img src={img.thumbnail} alt="" width={48} />}
-              <div>
-                <div>
-                  {img.faces.length === 0
-                    ? 'No face found'
-                    : img.faces.map((f) => `${EMOTION_EMOJI[f.emotion]} ${f.emotion} ${percent(f.confidence)}`).join(', ')}
-                </div>
+              <div class="grow">
+                {img.faces.length === 0 ? (
+                  <div>No face found</div>
+                ) : (
+                  <ul class="plain faces" aria-label="Faces in this image">
+                    {img.faces.map((f, i) => (
+                      <li class="face-row" key={i} data-image-face={i + 1}>
+                        <details>
+                          <summary>
+                            <span class="face-no" aria-hidden="true">
+                              {i + 1}
+                            </span>
+                            <span class="face-name">Face {i + 1}</span>
+                            <span class="face-top">{`${EMOTION_EMOJI[f.emotion]} ${f.emotion} ${percent(f.confidence)}`}</span>
+                          </summary>
+                          <EmotionBars scores={f.scores} label={`Face ${i + 1} emotion scores`} />
+                        </details>
+                      </li>
+                    ))}
+                  </ul>
+                )}
                 <div class="muted" title={img.imageUrl}>
                   {new Date(img.time).toLocaleString()} - {shorten(img.pageUrl || img.imageUrl)}
                 </div>

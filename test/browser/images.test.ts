@@ -1,6 +1,7 @@
 import { mkdtemp } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
+import { LABELS } from '../../src/core/labels';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchWithExtension, outsideRequests, waitFor, type ExtensionBrowser } from '../helpers/browser';
 import { ferDir } from '../helpers/fer';
@@ -77,6 +78,23 @@ describe.skipIf(!testDir)('extension in Chromium: "Analyze emotions in this imag
       return null;
     }, 10_000);
     expect(drawn).toEqual([1, 2]);
+
+    // Each face of a result opens to its seven scores, highest first, and closes again.
+    const realmOf = page.extensionRealms()[0];
+    type Drawn = { faceId: number; text: string; detail?: string[]; labelRect: { x: number; y: number; width: number; height: number } | null };
+    const crossFaces = () => realmOf.evaluate(() => [...(globalThis as any).__facemlImages.values()][1].drawn as Drawn[]);
+    const [firstFace] = await crossFaces();
+    expect(firstFace.detail).toBeUndefined();
+    const at = firstFace.labelRect!;
+    await page.mouse.click(at.x + at.width / 2, at.y + at.height / 2);
+    const opened = (await waitFor(async () => (await crossFaces()).find((f) => f.detail) ?? null, 5000))!;
+    expect(opened.faceId).toBe(firstFace.faceId);
+    expect(opened.detail!.map((d) => d.split(' ')[0]).sort()).toEqual([...LABELS].sort());
+    const values = opened.detail!.map((d) => parseInt(d.split(' ')[1], 10));
+    expect(values).toEqual([...values].sort((a, b) => b - a));
+    expect(opened.text).toContain(opened.detail![0].split(' ')[0]); // the label's emotion is the top score
+    await page.mouse.click(at.x + at.width / 2, at.y + at.height / 2);
+    expect(await waitFor(async () => ((await crossFaces()).every((f) => !f.detail) ? 'closed' : null), 5000)).toBe('closed');
 
     // The image that shows another picture loses its result (its faces are not the new one's);
     // the other result is dismissed with its close button.

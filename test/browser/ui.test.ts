@@ -57,7 +57,13 @@ describe.skipIf(!testDir)('extension in Chromium: popup, side panel, history, se
     // Each face's seven scores add up to ~100%.
     expect(meters.slice(0, 7).reduce((a, b) => a + b, 0)).toBeGreaterThan(95);
     expect(await popup.$('::-p-text(Before you start)')).toBeNull(); // the notice was acknowledged once
+    // Not pinned in a fresh profile: Chromium says so (action.getUserSettings), the popup tells how.
+    expect(await popup.$eval('#pin-tip', (e) => e.textContent)).toMatch(/pin FaceML/);
     await popup.screenshot({ path: path.join(SCREENSHOTS, 'popup.png') });
+    await popup.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
+    await popup.screenshot({ path: path.join(SCREENSHOTS, 'popup-dark.png') });
+    await popup.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
+    await page.screenshot({ path: path.join(SCREENSHOTS, 'page-overlay.png'), clip: { x: 0, y: 0, width: 700, height: 560 } });
 
     // "Open side panel" from the popup: the real side panel (a user gesture carries through).
     const opened = ext.browser.waitForTarget((t) => t.url().includes('/sidepanel.html'), { timeout: 15_000 });
@@ -123,13 +129,13 @@ describe.skipIf(!testDir)('extension in Chromium: popup, side panel, history, se
     expect(columns.length).toBe(7);
     for (let c = 0; c < 3; c++) expect(columns.reduce((sum, row) => sum + row[c], 0)).toBeGreaterThanOrEqual(97);
     expect(await panel.$eval('.summary-text', (e) => e.textContent)).toMatch(/Face 1: \d+ s in view; .*Mood: /);
-    await panel.screenshot({ path: path.join(SCREENSHOTS, 'sidepanel-history.png') });
+    await panel.screenshot({ path: path.join(SCREENSHOTS, 'sidepanel-history.png'), fullPage: true });
     // Dark theme follows the system setting.
     await panel.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'dark' }]);
     const background = await panel.evaluate(() => getComputedStyle(document.body).backgroundColor);
     const [r, g, b] = background.match(/\d+/g)!.map(Number);
     expect(r + g + b, `dark background, got ${background}`).toBeLessThan(150);
-    await panel.screenshot({ path: path.join(SCREENSHOTS, 'sidepanel-dark.png') });
+    await panel.screenshot({ path: path.join(SCREENSHOTS, 'sidepanel-dark.png'), fullPage: true });
     await panel.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
   });
 
@@ -212,6 +218,12 @@ describe.skipIf(!testDir)('extension in Chromium: popup, side panel, history, se
     const options = await ext.browser.newPage();
     await options.goto(`chrome-extension://${ext.extensionId}/options.html`);
     await options.waitForSelector('textarea[name=allowedSites]');
+    await options.setViewport({ width: 760, height: 1100 });
+    for (const scheme of ['light', 'dark'] as const) {
+      await options.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: scheme }]);
+      await options.screenshot({ path: path.join(SCREENSHOTS, scheme === 'light' ? 'settings.png' : 'settings-dark.png') });
+    }
+    await options.emulateMediaFeatures([{ name: 'prefers-color-scheme', value: 'light' }]);
     await options.type('textarea[name=allowedSites]', 'notasite!!');
     await options.click('::-p-text(Save settings)');
     await options.waitForFunction(() => /^Not a site: notasite!!/.test(document.querySelector('[role=status]')?.textContent ?? ''));

@@ -1,4 +1,7 @@
+import { readFile } from 'node:fs/promises';
+import path from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_MODEL_DIR } from '../../src/node/paths';
 import { LABELS } from '../../src/core/labels';
 import { evaluateDataset, formatReport } from '../../src/eval/evaluate';
 import { listDataset } from '../../src/node/dataset';
@@ -22,5 +25,9 @@ describe.skipIf(!testDir)('the shipped model on FER-2013 PublicTest', () => {
     for (const label of LABELS) expect(report.per_class[label], label).toBeGreaterThan(0.3);
     expect(report.per_class.disgust).toBeGreaterThanOrEqual(0.35);
     expect(report.per_class.fear).toBeGreaterThanOrEqual(0.35);
+    // The figure the settings page, README and model card quote (metadata.json) is this one.
+    const { evaluation } = JSON.parse(await readFile(path.join(DEFAULT_MODEL_DIR, 'metadata.json'), 'utf8'));
+    expect(report.n).toBe(evaluation.images);
+    expect(report.accuracy).toBeCloseTo(evaluation.accuracy, 3);
   });
 });

@@ -4,15 +4,15 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import type { ModelChoice } from '../../src/extension/model-choice';
 import { ModelSection } from '../../src/ui/ModelSection';
 
-const builtin = { name: 'faceml-emotion', date: '2026-11-24', accuracy: 0.672 };
+const builtin = { name: 'faceml-emotion', date: '2026-11-24', accuracy: 0.672, evaluation: { dataset: 'FER-2013 PublicTest', accuracy: 0.7005 } };
 const custom: ModelChoice['custom'] = { name: 'my-net', date: '2026-11-20', accuracy: 0.61, slot: 'a', importedAt: 1, metadata: {} };
 
 afterEach(cleanup);
 
 describe('ModelSection', () => {
-  it('shows the built-in model as active with its date and accuracy', () => {
+  it('shows the built-in model as active with its date and its measured accuracy (the figure the README quotes)', () => {
     render(<ModelSection builtin={builtin} choice={{ active: 'builtin', custom: null }} onImport={vi.fn()} onSwitch={vi.fn()} />);
-    expect(screen.getByText('faceml-emotion, trained 2026-11-24, validation accuracy 67% (built-in)')).toBeTruthy();
+    expect(screen.getByText('faceml-emotion, trained 2026-11-24, 70.05% on FER-2013 PublicTest (built-in)')).toBeTruthy();
     expect((screen.getByRole('button', { name: 'Use my own model' }) as HTMLButtonElement).disabled).toBe(true); // no files chosen
   });
 

@@ -93,7 +93,11 @@ describe('Popup', () => {
     render(<Popup {...p} />);
     expect(screen.getByText(/Everything stays on this device/)).toBeTruthy();
     expect(screen.getByText(/Art\. 5\(1\)\(f\)/)).toBeTruthy();
-    expect((screen.getByRole('button', { name: /Turn detection on/ }) as HTMLButtonElement).disabled).toBe(true);
+    const toggle = screen.getByRole('button', { name: /Turn detection on/ }) as HTMLButtonElement;
+    expect(toggle.disabled).toBe(true);
+    // The disabled toggle says why, to sighted users and through its description.
+    const why = toggle.getAttribute('aria-describedby')!.split(' ').map((id) => document.getElementById(id)!.textContent).join(' ');
+    expect(why).toMatch(/choose "I understand" to turn detection on/);
     fireEvent.click(screen.getByRole('button', { name: 'I understand' }));
     expect(p.onAcceptNotice).toHaveBeenCalledOnce();
   });

@@ -77,6 +77,11 @@ describe('SidePanel history', () => {
     expect([...document.querySelectorAll('.ribbon')].map((g) => g.getAttribute('data-participant'))).toEqual(['Face 1', 'Face 2']);
     expect(screen.getByText(/Analyzed images/)).toBeTruthy();
     expect(screen.getByText(/surprise 91%/)).toBeTruthy();
+    // Each face of an image opens to its seven scores.
+    const imageFace = document.querySelector('[data-image-face="1"]')!;
+    expect(imageFace.querySelector('.face-name')!.textContent).toBe('Face 1');
+    expect(imageFace.querySelectorAll('[role=meter]').length).toBe(7);
+    expect(imageFace.querySelector('[aria-label=surprise]')!.getAttribute('aria-valuenow')).toBe('91');
   });
 
   it("never draws one session's shares under another's title while rows load", async () => {

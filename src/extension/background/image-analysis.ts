@@ -78,7 +78,7 @@ export function createImageAnalysis(browser: Browser, engine: EngineLink, histor
   }
 
   return async function analyzeImage(info, tab) {
-    if (!info.srcUrl || tab?.id === undefined || tab.windowId === undefined) return failure('INVALID_ARGUMENT', 'no image to analyse');
+    if (!info.srcUrl || tab?.id === undefined || tab.windowId === undefined) return failure('INVALID_ARGUMENT', 'no image to analyze');
     await engine.ensure();
     const { saveThumbnails, saveHistory } = await loadSettings(extensionStorage(browser).local);
     const target = { id: tab.id, windowId: tab.windowId };

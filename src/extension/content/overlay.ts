@@ -1,4 +1,5 @@
 import type { Box } from '../../core/image';
+import { LABELS } from '../../core/labels';
 import type { OverlayStyle } from '../../storage/settings';
 import { EMOTION_COLOR, EMOTION_EMOJI, percent, UNCERTAIN_LABEL } from '../emotion-style';
 import type { FrameFace } from '../protocol';
@@ -17,6 +18,10 @@ export interface DrawnFace {
   faceId: number;
   /** The label as drawn ("2 · happy 81%"). */
   text: string;
+  /** An image result's opened face: its seven scores as drawn ("happy 81%", ...). */
+  detail?: string[];
+  /** Where the face's label is on screen (a button on image results). */
+  labelRect: Box | null;
   /** The face's box on screen (viewport px); null before it is first drawn. */
   rect: Box | null;
   /** The face's box in the analysed frame's pixels (as the engine found it, before any mirroring). */
@@ -85,6 +90,13 @@ const STYLE = `
 .dismiss { position: absolute; right: 4px; top: 4px; pointer-events: auto; cursor: pointer;
   width: 24px; height: 24px; border: 0; border-radius: 12px; padding: 0;
   font: 700 16px/24px system-ui, sans-serif; color: #fff; background: rgba(15, 23, 42, .85); }
+button.label { pointer-events: auto; cursor: pointer; border: 0; text-align: left; }
+button.label:focus-visible { outline: 2px solid #2dd4bf; outline-offset: 2px; }
+.detail { position: absolute; left: -2px; top: 100%; margin-top: 2px; pointer-events: auto; min-width: 9em;
+  font: 500 12px/1.5 system-ui, sans-serif; color: #fff; background: rgba(15, 23, 42, .92); padding: 4px 8px; border-radius: 4px; }
+.detail > div { display: flex; gap: 8px; align-items: center; }
+.detail .bar { flex: 1; height: 6px; background: rgba(255,255,255,.2); border-radius: 3px; overflow: hidden; }
+.detail .bar > span { display: block; height: 100%; background: var(--c, #2dd4bf); }
 .dismiss:focus-visible { outline: 2px solid #2dd4bf; outline-offset: 2px; }
 `;
 
@@ -101,6 +113,26 @@ function setText(el: HTMLElement, text: string): void {
   el.setAttribute('aria-label', text);
 }
 
+/** An opened face's seven scores, highest first, as text and a bar each (text drawn as in setText). */
+function scoreDetail(face: FrameFace): HTMLElement {
+  const box = document.createElement('div');
+  box.className = 'detail';
+  for (const emotion of [...LABELS].sort((a, b) => face.scores[b] - face.scores[a])) {
+    const line = document.createElement('div');
+    const name = document.createElement('span');
+    setText(name, `${emotion} ${percent(face.scores[emotion])}`);
+    const bar = document.createElement('span');
+    bar.className = 'bar';
+    const fill = document.createElement('span');
+    fill.style.width = percent(face.scores[emotion]);
+    fill.style.setProperty('--c', EMOTION_COLOR[emotion]);
+    bar.append(fill);
+    line.append(name, bar);
+    box.append(line);
+  }
+  return box;
+}
+
 /**
  * Draws boxes and labels over one video or image. Lives in a shadow root so page CSS cannot reach it,
  * builds DOM without innerHTML (Trusted Types pages), and never takes clicks.
@@ -114,6 +146,9 @@ export class MediaOverlay {
   private look: OverlayLook = { style: 'box-label', confidenceThreshold: 0 };
 
   private dismissButton: HTMLButtonElement | null = null;
+  /** Image results: each face's label is a button that opens its seven scores (kept: focus stays). */
+  private readonly labelButtons = new Map<number, HTMLButtonElement>();
+  private expanded: number | null = null;
 
   /** `onDismiss`: offer a close button (image results; video overlays follow detection instead). */
   constructor(
@@ -173,7 +208,7 @@ export class MediaOverlay {
       const x = mirrored ? this.frameSize.width - face.box.x - face.box.width : face.box.x;
       Object.assign(el.style, { left: `${x * sx}px`, top: `${face.box.y * sy}px`, width: `${face.box.width * sx}px`, height: `${face.box.height * sy}px` });
       el.style.setProperty('--c', sure ? EMOTION_COLOR[face.emotion] : '#999999');
-      const label = document.createElement('span');
+      const label = this.onDismiss ? this.labelButton(face.faceId) : document.createElement('span');
       // The face's number leads its label: the popup and side panel list the same "Face 2".
       if (this.look.style === 'emoji' && sure) {
         label.className = 'label emoji';
@@ -187,6 +222,12 @@ export class MediaOverlay {
       el.dataset.emotion = face.emotion;
       el.dataset.faceId = String(face.faceId);
       el.append(label);
+      if (this.onDismiss) {
+        label.setAttribute('role', 'button');
+        label.setAttribute('aria-expanded', String(this.expanded === face.faceId));
+        label.setAttribute('aria-label', `${label.getAttribute('aria-label')}. Show all seven scores`);
+        if (this.expanded === face.faceId) el.append(scoreDetail(face));
+      }
       return el;
     });
     if (this.notice) {
@@ -197,6 +238,23 @@ export class MediaOverlay {
     }
     if (this.onDismiss) nodes.push(this.dismissControl());
     this.layer.replaceChildren(...nodes);
+  }
+
+  /** A face's label as a button (image results), made once per face so keyboard focus survives redraws. */
+  private labelButton(faceId: number): HTMLButtonElement {
+    let button = this.labelButtons.get(faceId);
+    if (!button) {
+      button = document.createElement('button');
+      button.type = 'button';
+      button.addEventListener('click', (e) => {
+        e.preventDefault();
+        e.stopPropagation();
+        this.expanded = this.expanded === faceId ? null : faceId;
+        this.render();
+      });
+      this.labelButtons.set(faceId, button);
+    }
+    return button;
   }
 
   /** The close button, made once (a new one each frame would lose keyboard focus). */
@@ -238,7 +296,10 @@ export class MediaOverlay {
     return this.faces.map((f, i) => {
       const r = boxes[i]?.getBoundingClientRect();
       const text = boxes[i]?.querySelector<HTMLElement>('.label')?.dataset.text ?? '';
-      return { emotion: f.emotion, faceId: f.faceId, text, rect: r ? { x: r.left, y: r.top, width: r.width, height: r.height } : null, box: f.box };
+      const detail = [...(boxes[i]?.querySelectorAll<HTMLElement>('.detail [data-text]') ?? [])].map((d) => d.dataset.text!);
+      const l = boxes[i]?.querySelector('.label')?.getBoundingClientRect();
+      const labelRect = l ? { x: l.left, y: l.top, width: l.width, height: l.height } : null;
+      return { emotion: f.emotion, faceId: f.faceId, text, labelRect, ...(detail.length ? { detail } : {}), rect: r ? { x: r.left, y: r.top, width: r.width, height: r.height } : null, box: f.box };
     });
   }
 

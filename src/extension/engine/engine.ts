@@ -86,7 +86,7 @@ export function createEngine(browser: Browser, host: EngineHost): Engine {
       const result = await streams.streamFor(pipeline, tabId, videoId, options).analyze(image, performance.now());
       return answer(result.faces, image, 1, t0);
     },
-    // From the background: "Analyse emotions in this image" (a still: both views, no tracking).
+    // From the background: "Analyze emotions in this image" (a still: both views, no tracking).
     async analyzeImage({ frame, crop, thumbnail }) {
       const { pipeline, image, t0 } = await pixels(frame, crop);
       const result = await pipeline.analyze(image);
