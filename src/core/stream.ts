@@ -62,6 +62,8 @@ export class EmotionStream {
   private boxes: Box[] = [];
   private frameSize = '';
   private sinceDetect = 0;
+  /** Whether `boxes` came from a detector run no frame has used yet (they may start tracks). */
+  private freshBoxes = false;
   /** A background detector run under way (at most one per stream). */
   private detecting: Promise<void> | null = null;
   private lastTimestamp = -Infinity;
@@ -112,15 +114,22 @@ export class EmotionStream {
     const known = this.boxes.length > 0 && this.frameSize === size;
     const due = this.sinceDetect + 1 >= this.options.detectEvery;
     if (known && (!due || this.options.detectInBackground)) {
+      // Only the detector starts tracks: boxes it just found may hold new people; the same boxes
+      // reused later hold whoever was there, or by now no one (someone left, leaned out): such a
+      // crop continues its track if it looks like it, and is dropped otherwise (it is no face the
+      // detector saw, and counting it gave every brief absence a new face in history).
+      const fresh = this.freshBoxes;
+      this.freshBoxes = false;
       const result = await this.pipeline.analyze(frame, { boxes: this.boxes, views });
       this.sinceDetect++;
       if (due && !this.detecting) this.detectLater(frame, size);
-      return this.track(result, false, timestamp);
+      return this.track(result, false, timestamp, fresh);
     }
     const result = await this.pipeline.analyze(frame, { detector: this.detectorOptions(), views });
     this.boxes = result.faces.map((f) => f.box);
     this.frameSize = size;
     this.sinceDetect = 0;
+    this.freshBoxes = false;
     return this.track(result, true, timestamp);
   }
 
@@ -129,6 +138,7 @@ export class EmotionStream {
     this.generation++;
     this.tracker = this.newTracker();
     this.boxes = [];
+    this.freshBoxes = false;
     this.frameSize = '';
     this.sinceDetect = 0;
     this.lastTimestamp = -Infinity;
@@ -150,8 +160,8 @@ export class EmotionStream {
     await this.detecting;
   }
 
-  private track(result: AnalysisResult, detected: boolean, timestamp: number): StreamResult {
-    return { faces: this.tracker.update(result.faces), image: result.image, timing: result.timing, detected, timestamp };
+  private track(result: AnalysisResult, detected: boolean, timestamp: number, mayStartTracks = detected): StreamResult {
+    return { faces: this.tracker.update(result.faces, { mayStartTracks }), image: result.image, timing: result.timing, detected, timestamp };
   }
 
   private detectorOptions(): Partial<DetectorOptions> | undefined {
@@ -166,6 +176,7 @@ export class EmotionStream {
       .then((boxes) => {
         if (generation === this.generation && this.frameSize === size) {
           this.boxes = boxes;
+          this.freshBoxes = true;
           this.sinceDetect = 0;
         }
       })

@@ -50,7 +50,17 @@ interface Track {
   scores: EmotionScores;
   missed: number;
   signature?: Float32Array;
+  /** Frames this track has been matched in (a young track's signature is not yet settled). */
+  seen: number;
 }
+
+/**
+ * Frames a new track takes its latest crop's signature as it is instead of blending it in: right
+ * after a cut, video codecs send a coarse picture and sharpen it over the next frames, so a
+ * newcomer's first crops do not look like the later ones; following the latest frame by frame
+ * keeps the comparison between neighbours.
+ */
+const SETTLING_FRAMES = 6;
 
 /**
  * Follows faces across frames by box overlap and smooths their scores, so labels do not
@@ -84,8 +94,12 @@ export class FaceTracker {
     return this.frames % 2 === 0 ? 'asIs' : 'mirrored';
   }
 
-  /** Feeds one frame's faces; returns them with face ids and smoothed scores, same order. */
-  update(faces: FaceResult[]): TrackedFace[] {
+  /**
+   * Feeds one frame's faces; returns them with face ids and smoothed scores, same order. With
+   * `mayStartTracks` false (boxes reused from an earlier detection), a face that continues no
+   * track is left out instead of starting one.
+   */
+  update(faces: FaceResult[], { mayStartTracks = true }: { mayStartTracks?: boolean } = {}): TrackedFace[] {
     this.frames++;
     const pairs: { t: number; f: number; overlap: number }[] = [];
     this.tracks.forEach((track, t) =>
@@ -104,24 +118,27 @@ export class FaceTracker {
     }
     const a = this.options.smoothing;
     const updated = new Set<Track>();
-    const result = faces.map((face, f) => {
+    const result = faces.flatMap((face, f): TrackedFace[] => {
       let track = trackFor.get(f);
+      if (!track && !mayStartTracks) return [];
       if (track) {
         for (const label of LABELS) track.scores[label] = a * track.scores[label] + (1 - a) * face.scores[label];
         if (face.signature) {
           // Re-framed by the detector: the old signature was of another crop; start from this one.
           const reframed = iou(track.box, face.box) < SAME_FRAMING_IOU;
-          track.signature = track.signature && !reframed ? blendSignature(track.signature, face.signature) : face.signature;
+          const settled = track.seen >= SETTLING_FRAMES;
+          track.signature = track.signature && !reframed && settled ? blendSignature(track.signature, face.signature) : face.signature;
         }
         track.box = face.box;
         track.missed = 0;
+        track.seen++;
       } else {
-        track = this.revive(face) ?? { id: this.nextId++, box: face.box, scores: { ...face.scores }, missed: 0, signature: face.signature };
+        track = this.revive(face) ?? { id: this.nextId++, box: face.box, scores: { ...face.scores }, missed: 0, signature: face.signature, seen: 1 };
         this.tracks.push(track);
       }
       updated.add(track);
       const scores = { ...track.scores };
-      return { box: face.box, faceId: track.id, scores, ...topEmotion(scores) };
+      return [{ box: face.box, faceId: track.id, scores, ...topEmotion(scores) }];
     });
     for (const track of this.tracks) if (!updated.has(track)) track.missed++;
     for (const track of this.tracks) if (track.missed > this.options.maxMissedFrames) this.lost.push({ track, at: this.frames });
@@ -142,7 +159,7 @@ export class FaceTracker {
     });
     if (!best) return undefined;
     const [{ track }] = this.lost.splice(best.i, 1);
-    return { id: track.id, box: face.box, scores: { ...face.scores }, missed: 0, signature: face.signature ?? track.signature };
+    return { id: track.id, box: face.box, scores: { ...face.scores }, missed: 0, signature: face.signature ?? track.signature, seen: track.seen };
   }
 
   /**

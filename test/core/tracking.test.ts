@@ -70,6 +70,17 @@ describe('FaceTracker', () => {
     expect(back.faceId).toBe(a.faceId);
   });
 
+  it('with boxes reused from an earlier detection, continues tracks but starts none', () => {
+    const t = new FaceTracker({ maxMissedFrames: 1 });
+    const looks = (k: number) => Float32Array.from({ length: 4 }, (_, i) => (i === k ? 1 : 0));
+    const [a] = t.update([{ ...face(0, HAPPY), signature: looks(0) }]);
+    // The reused box now shows someone else (or no one): left out, and it leaves no new face.
+    expect(t.update([{ ...face(0, SAD), signature: looks(1) }], { mayStartTracks: false })).toEqual([]);
+    expect(t.update([{ ...face(0, HAPPY), signature: looks(0) }, { ...face(500, SAD) }], { mayStartTracks: false }).map((f) => f.faceId)).toEqual([a.faceId]);
+    // The detector's own boxes start tracks as before.
+    expect(t.update([{ ...face(0, HAPPY), signature: looks(0) }, { ...face(500, SAD) }]).map((f) => f.faceId)).toEqual([a.faceId, 2]);
+  });
+
   it('alternates the face views frame by frame when it smooths, and asks for both when it does not', () => {
     const t = new FaceTracker({ smoothing: 0.5 });
     const views = [];
