@@ -101,10 +101,12 @@ describe('HistoryBuffer (page side of history)', () => {
     const { ext, sent } = background({ ok: true, saved: 1 });
     const buffer = new HistoryBuffer(ext.browser, 's1');
     await buffer.flush(); // nothing analysed yet: returns without sending
+    // Two seconds of the face: history keeps faces in view 2 s or more (GlimpseFilter).
     buffer.add(1, 1, happy, 1_000_000_100);
+    buffer.add(1, 1, happy, 1_000_001_100);
     await buffer.flush(true);
     expect(sent.length).toBe(1);
-    buffer.add(1, 1, happy, 1_000_001_100);
+    buffer.add(1, 1, happy, 1_000_002_100);
     await buffer.flush(true);
     expect(sent.length).toBe(2);
     expect(buffer.unsaved).toBe(0);
@@ -114,11 +116,25 @@ describe('HistoryBuffer (page side of history)', () => {
     const { ext, sent } = background({ ok: false, error: { code: 'STORAGE_FULL', message: 'storage is full' } });
     const buffer = new HistoryBuffer(ext.browser, 's2');
     buffer.add(1, 1, happy, 2_000_000_100);
-    await buffer.flush(true);
-    expect(buffer.unsaved).toBe(1);
-    expect(buffer.error).toBe('storage is full');
     buffer.add(1, 1, happy, 2_000_001_100);
     await buffer.flush(true);
-    expect(sent.at(-1)!.rows.map((r) => r[0])).toEqual([2_000_000, 2_000_001]);
+    expect(buffer.unsaved).toBe(2);
+    expect(buffer.error).toBe('storage is full');
+    buffer.add(1, 1, happy, 2_000_002_100);
+    await buffer.flush(true);
+    expect(sent.at(-1)!.rows.map((r) => r[0])).toEqual([2_000_000, 2_000_001, 2_000_002]);
+  });
+
+  it('leaves glimpses out: a face seen in one second only is not stored', async () => {
+    const { ext, sent } = background({ ok: true, saved: 1 });
+    const buffer = new HistoryBuffer(ext.browser, 's3');
+    buffer.add(1, 1, happy, 3_000_000_100);
+    buffer.add(1, 2, happy, 3_000_000_200);
+    buffer.add(1, 1, happy, 3_000_001_100);
+    await buffer.flush(true);
+    expect(sent.at(-1)!.rows.map((r) => [r[0], r[2]])).toEqual([
+      [3_000_000, 1],
+      [3_000_001, 1],
+    ]);
   });
 });

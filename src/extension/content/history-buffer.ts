@@ -1,6 +1,7 @@
 import type { WxtBrowser as Browser } from 'wxt/browser';
 import type { EmotionScores } from '../../core/labels';
 import { SecondAggregator } from '../../storage/aggregate';
+import { GlimpseFilter } from '../../storage/glimpses';
 import type { SampleRow } from '../../storage/schema';
 import { send } from '../messaging';
 
@@ -11,11 +12,12 @@ const SEND_TIMEOUT_MS = 10_000;
 
 /**
  * One detection session's history on the page side: per-frame scores become per-second rows
- * (SecondAggregator), which go to the background for storage. Rows stay here until it answers
- * ok: nothing reported is dropped silently.
+ * (SecondAggregator), glimpses left out (GlimpseFilter), which go to the background for
+ * storage. Rows stay here until it answers ok: nothing reported is dropped silently.
  */
 export class HistoryBuffer {
   private readonly aggregator = new SecondAggregator();
+  private readonly glimpses = new GlimpseFilter();
   private pending: SampleRow[] = [];
   private flushing: Promise<void> | null = null;
   /** Why the latest rows could not be saved, until a save succeeds. */
@@ -49,7 +51,7 @@ export class HistoryBuffer {
   }
 
   private async send(all: boolean): Promise<void> {
-    this.pending.push(...this.aggregator.take(Date.now(), all));
+    this.pending.push(...this.glimpses.pass(this.aggregator.take(Date.now(), all), all));
     if (this.pending.length > MAX_PENDING_ROWS) this.pending.splice(0, this.pending.length - MAX_PENDING_ROWS);
     if (!this.pending.length) return;
     const rows = this.pending.slice();
