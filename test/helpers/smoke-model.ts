@@ -1,4 +1,5 @@
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { copyFile, mkdir, mkdtemp, readFile, rename, rm } from 'node:fs/promises';
@@ -45,9 +46,11 @@ export async function smokeModel(): Promise<string | null> {
       await ferSubset(trainDir, 400, path.join(tmp, 'data/train'));
       await ferSubset(testDir, 140, path.join(tmp, 'data/test'));
       const model = path.join(tmp, 'model');
-      execFileSync(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--epochs', '1', '--restart-epochs', '0', '--soup-members', '0', '--out', model, '--run', path.join(tmp, 'run')], {
+      // Asynchronously: a worker blocked over 60 s (training on a busy machine) misses vitest's
+      // fixed RPC deadline and fails the whole run.
+      await promisify(execFile)(TSX_BIN, ['training/train.ts', '--data', path.join(tmp, 'data/train'), '--epochs', '1', '--restart-epochs', '0', '--soup-members', '0', '--out', model, '--run', path.join(tmp, 'run')], {
         cwd: PROJECT_ROOT,
-        stdio: 'pipe',
+        maxBuffer: 64 << 20,
       });
       await rename(model, out);
       await rm(tmp, { recursive: true, force: true });
