@@ -1,6 +1,6 @@
 import type { Page } from 'puppeteer';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchWithExtension, waitFor, type ExtensionBrowser } from '../helpers/browser';
+import { launchWithExtension, seedSession, waitFor, type ExtensionBrowser } from '../helpers/browser';
 
 interface Focused {
   /** Position of the element among all elements of the document (document order). */
@@ -91,13 +91,7 @@ describe('extension in Chromium: keyboard only', () => {
 
   beforeAll(async () => {
     ext = await launchWithExtension();
-    const seed = await open('sidepanel.html');
-    await seed.evaluate(async () => {
-      const t0 = Math.floor(Date.now() / 1000) - 120;
-      const rows = Array.from({ length: 60 }, (_, i) => [t0 + Math.floor(i / 2), 1, (i % 2) + 1, 5, ...Array.from({ length: 7 }, (_, k) => (k === (i % 7) ? 700 : 50))]);
-      await (globalThis as any).__facemlPanel.history.appendSamples({ sessionId: 'seeded', pageUrl: 'https://meet.example/abc', title: 'Weekly team call', rows });
-    });
-    await seed.close();
+    await seedSession(ext, 2, 30);
   });
   afterAll(() => ext?.close());
 

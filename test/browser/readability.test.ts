@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchWithExtension, type ExtensionBrowser } from '../helpers/browser';
+import { launchWithExtension, seedSession, type ExtensionBrowser } from '../helpers/browser';
 
 /**
  * Text on FaceML's own pages is readable: Chrome's default stylesheet for extension pages sets
@@ -11,15 +11,7 @@ describe('extension in Chromium: readable pages', () => {
   beforeAll(async () => {
     ext = await launchWithExtension();
     // A stored session of three faces, so the history's summary (ribbons, words, table) is checked too.
-    const seed = await ext.browser.newPage();
-    await seed.goto(`chrome-extension://${ext.extensionId}/sidepanel.html`);
-    await seed.waitForSelector('main');
-    await seed.evaluate(async () => {
-      const t0 = Math.floor(Date.now() / 1000) - 120;
-      const rows = Array.from({ length: 90 }, (_, i) => [t0 + Math.floor(i / 3), 1, (i % 3) + 1, 5, ...Array.from({ length: 7 }, (_, k) => (k === (i % 7) ? 700 : 50))]);
-      await (globalThis as any).__facemlPanel.history.appendSamples({ sessionId: 'seeded', pageUrl: 'https://meet.example/abc', title: 'Weekly team call', rows });
-    });
-    await seed.close();
+    await seedSession(ext, 3, 30);
   });
   afterAll(() => ext?.close());
 

@@ -164,3 +164,23 @@ export function outsideRequests(ext: ExtensionBrowser): string[] {
 export async function waitForVideo(page: Page): Promise<void> {
   await page.waitForFunction(() => (window as { videoReady?: boolean }).videoReady === true);
 }
+
+/**
+ * Stores a finished session of `faces` faces over `seconds` seconds (each second a different top
+ * emotion), through the side panel's own history store: what history screens are tested with.
+ */
+export async function seedSession(ext: ExtensionBrowser, faces: number, seconds: number): Promise<void> {
+  const page = await ext.browser.newPage();
+  await page.goto(`chrome-extension://${ext.extensionId}/sidepanel.html`);
+  await page.waitForSelector('main');
+  await page.evaluate(
+    async (faces: number, seconds: number) => {
+      const t0 = Math.floor(Date.now() / 1000) - 2 * seconds;
+      const rows = Array.from({ length: faces * seconds }, (_, i) => [t0 + Math.floor(i / faces), 1, (i % faces) + 1, 5, ...Array.from({ length: 7 }, (_, k) => (k === i % 7 ? 700 : 50))]);
+      await (globalThis as any).__facemlPanel.history.appendSamples({ sessionId: 'seeded', pageUrl: 'https://meet.example/abc', title: 'Weekly team call', rows });
+    },
+    faces,
+    seconds,
+  );
+  await page.close();
+}
