@@ -130,7 +130,12 @@ export async function launchWithExtension(extraArgs: string[] = [], extensionDir
         const url = `chrome-extension://${extensionId}/options.html`;
         const cdp = await browser.target().createCDPSession();
         await cdp.send('Target.createTarget', { url, newWindow: true });
-        return (await (await browser.waitForTarget((t) => t.url() === url)).asPage())!;
+        const page = (await (await browser.waitForTarget((t) => t.url() === url)).asPage())!;
+        // The target reports its URL before the page's scripts can use the extension APIs: a
+        // call at once found chrome.storage undefined (a robustness test failed on it, then the
+        // next one on the state that left).
+        await page.waitForFunction(() => !!(globalThis as any).chrome?.storage?.local, { timeout: 15_000 });
+        return page;
       })()),
     close: () => browser.close(),
   };
