@@ -1,4 +1,5 @@
-import { execFileSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import os from 'node:os';
 import path from 'node:path';
@@ -74,7 +75,9 @@ describe.skipIf(!testDir)('extension in Chromium: identity over a 1-minute clip'
       }
       await writeFile(path.join(dir, `f${String(f).padStart(4, '0')}.png`), pictures.get(key)!);
     }
-    execFileSync('ffmpeg', ['-y', '-loglevel', 'error', '-framerate', String(FPS), '-i', path.join(dir, 'f%04d.png'), '-r', '10', '-pix_fmt', 'yuv420p', '-c:v', 'libvpx', '-b:v', '1M', '-deadline', 'realtime', path.join(dir, 'clip.webm')]);
+    // Asynchronously: encoding blocks for a while on a busy machine, and a worker blocked over
+    // 60 s misses vitest's fixed RPC deadline.
+    await promisify(execFile)('ffmpeg', ['-y', '-loglevel', 'error', '-framerate', String(FPS), '-i', path.join(dir, 'f%04d.png'), '-r', '10', '-pix_fmt', 'yuv420p', '-c:v', 'libvpx', '-b:v', '1M', '-deadline', 'realtime', path.join(dir, 'clip.webm')]);
     await writeFile(
       path.join(dir, 'call.html'),
       '<!doctype html><title>FaceML test: identity clip</title><body style="margin:0;background:#222"><video id="v" src="clip.webm" muted playsinline style="display:block;margin:20px;width:640px;height:480px"></video></body>',
