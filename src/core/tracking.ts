@@ -169,8 +169,7 @@ export class FaceTracker {
    * crop moves and its signature with it, though the person is the same.
    */
   private samePerson(track: Track, face: FaceResult, overlap: number): boolean {
-    if (!this.options.minSimilarity || !track.signature || !face.signature || overlap < SAME_FRAMING_IOU) return true;
-    return similarity(track.signature, face.signature) >= this.options.minSimilarity;
+    return overlap < SAME_FRAMING_IOU || this.looksLike(track, face);
   }
 
   /**

@@ -38,7 +38,7 @@ export class GlimpseFilter {
     return out.sort((a, b) => a[0] - b[0]);
   }
 
-  /** Rows held back now (tests, and the popup's unsaved count). */
+  /** Rows held back now (for tests: held rows are not "unsaved", they may never be kept). */
   get holding(): number {
     return [...this.held.values()].reduce((n, rows) => n + rows.length, 0);
   }

@@ -52,6 +52,12 @@ function exclusive<T>(area: object, job: () => Promise<T>): Promise<T> {
 
 const rowKey = (r: SampleRow) => `${r[0]}:${r[1]}:${r[2]}`;
 
+/** A session as it was before it was deleted: enough to put it back. */
+export interface DeletedSession {
+  info: SessionInfo;
+  rows: SampleRow[];
+}
+
 /**
  * History in extension storage (never anywhere else). Every write runs exclusively (one queue,
  * plus navigator.locks where available), so reports arriving from several tabs at once are never
@@ -59,12 +65,6 @@ const rowKey = (r: SampleRow) => `${r[0]}:${r[1]}:${r[2]}`;
  * previous state. Appends are idempotent (a resent second is stored once), so a sender may retry
  * until it gets an answer. Retention (count and age) is applied on every write.
  */
-/** A session as it was before it was deleted: enough to put it back. */
-export interface DeletedSession {
-  info: SessionInfo;
-  rows: SampleRow[];
-}
-
 export class HistoryStore {
   private migrated: Promise<void> | null = null;
 
