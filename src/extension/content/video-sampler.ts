@@ -316,11 +316,11 @@ export class VideoSampler {
   private async analyzeVideo(video: HTMLVideoElement, signal: AbortSignal): Promise<void> {
     // A video taken off screen (hidden, emptied, shrunk to a thumbnail) loses its labels and its
     // place in the popup; a paused one keeps them, since its picture is still there.
-    if (this.sources.has(video) && ((!video.srcObject && !video.currentSrc) || !this.bigEnough(video, MIN_VIDEO_SIDE, MIN_VIDEO_SIDE))) {
+    if ((!video.srcObject && !video.currentSrc) || !this.bigEnough(video, MIN_VIDEO_SIDE, MIN_VIDEO_SIDE)) {
       this.forget(video);
       return;
     }
-    if (video.paused || video.ended || video.readyState < 2 || !video.videoWidth || !this.bigEnough(video, MIN_VIDEO_SIDE, MIN_VIDEO_SIDE)) return;
+    if (video.paused || video.ended || video.readyState < 2 || !video.videoWidth) return;
     const tracked = this.trackedFor(video, 'video');
     // Encrypted (DRM) video cannot be read, and tab captures show it black: say so instead of guessing.
     if ((video as HTMLVideoElement & { mediaKeys?: unknown }).mediaKeys) {
@@ -338,11 +338,11 @@ export class VideoSampler {
   }
 
   private async analyzeCanvas(canvas: HTMLCanvasElement, signal: AbortSignal): Promise<void> {
-    if (this.sources.has(canvas) && !this.bigEnough(canvas, MIN_CANVAS_SIDE, MIN_CANVAS_SIDE)) {
+    if (!this.bigEnough(canvas, MIN_CANVAS_SIDE, MIN_CANVAS_SIDE)) {
       this.forget(canvas);
       return;
     }
-    if (canvas.width < MIN_CANVAS_SIDE || canvas.height < MIN_CANVAS_SIDE || !this.bigEnough(canvas, MIN_CANVAS_SIDE, MIN_CANVAS_SIDE)) return;
+    if (canvas.width < MIN_CANVAS_SIDE || canvas.height < MIN_CANVAS_SIDE) return;
     const now = performance.now();
     // Only canvases that change are videos: a still one (a chart, a logo) gets no overlay. A
     // tainted canvas cannot be watched: it is analysed from captures while shown, as a
