@@ -1,8 +1,8 @@
-import { useEffect, useRef, useState } from 'preact/hooks';
+import { useEffect, useMemo, useRef, useState } from 'preact/hooks';
 import { LABELS } from '../core/labels';
 import { EMOTION_COLOR, percent } from '../extension/emotion-style';
 import type { SampleRow } from '../storage/schema';
-import { describeMood, describeParticipant, distribution, moodTrend, participants, type MoodPoint, type Participant } from './history-view';
+import { describeMood, describeParticipant, distribution, moodTrend, type MoodPoint, type Participant } from './history-view';
 
 /**
  * Drawing units of the summary picture: one unit is one CSS pixel, the picture as wide as the
@@ -22,10 +22,10 @@ const clock = (t: number) => new Date(t * 1000).toLocaleTimeString([], { hour: '
  * face), the mood over time (pleasant minus unpleasant), and the same in words and a table.
  * The picture is one SVG so it can be exported as an image as it is shown.
  */
-export function SessionSummary({ rows, title }: { rows: SampleRow[]; title: string }) {
-  const people = participants(rows);
-  const trend = moodTrend(rows);
-  const all = distribution(rows);
+export function SessionSummary({ rows, people, title }: { rows: SampleRow[]; people: Participant[]; title: string }) {
+  // The panel redraws every 0.7 s (live faces): a session's figures are worked out once per rows.
+  const trend = useMemo(() => moodTrend(rows), [rows]);
+  const all = useMemo(() => distribution(rows), [rows]);
   const [width, setWidth] = useState(DEFAULT_W);
   const box = useRef<HTMLElement>(null);
   useEffect(() => {

@@ -7,7 +7,7 @@ import { exportName } from './download';
 import { SessionSummary, summaryPng } from './SessionSummary';
 import { EMOTION_EMOJI, percent } from '../extension/emotion-style';
 import { formatDuration, participants } from './history-view';
-import { EmotionBars } from './EmotionBars';
+import { FaceRow } from './FaceRow';
 import { LiveFaces } from './LiveFaces';
 
 export interface SidePanelProps {
@@ -106,7 +106,7 @@ function History(p: SidePanelProps) {
       live = false;
     };
   }, [current?.id, current?.rows]);
-  const people = useMemo(() => (rows ? participants(rows).length : null), [rows]);
+  const people = useMemo(() => (rows ? participants(rows) : null), [rows]);
 
   const deleteSession = async (id: string) => {
     setConfirmSession(null);
@@ -184,9 +184,9 @@ function History(p: SidePanelProps) {
             <div class="card session" data-session={current.id}>
               <h3>{current.title || current.pageUrl || 'Untitled session'}</h3>
               <p class="muted">
-                {new Date(current.started).toLocaleString()}, {formatDuration(current.updated - current.started + 1000)}, {people ?? '...'} {people === 1 ? 'face' : 'faces'}
+                {new Date(current.started).toLocaleString()}, {formatDuration(current.updated - current.started + 1000)}, {people?.length ?? '...'} {people?.length === 1 ? 'face' : 'faces'}
               </p>
-              <div ref={summary}>{rows && <SessionSummary rows={rows} title={current.title || current.pageUrl || 'Untitled session'} />}</div>
+              <div ref={summary}>{rows && people && <SessionSummary rows={rows} people={people} title={current.title || current.pageUrl || 'Untitled session'} />}</div>
               <div class="row" role="group" aria-label="This session">
                 <button aria-label="Export this session as CSV" onClick={() => void p.onExport('csv', current.id)}>
                   Export CSV
@@ -233,18 +233,7 @@ function History(p: SidePanelProps) {
                 ) : (
                   <ul class="plain faces" aria-label="Faces in this image">
                     {img.faces.map((f, i) => (
-                      <li class="face-row" key={i} data-image-face={i + 1}>
-                        <details>
-                          <summary>
-                            <span class="face-no" aria-hidden="true">
-                              {i + 1}
-                            </span>
-                            <span class="face-name">Face {i + 1}</span>
-                            <span class="face-top">{`${EMOTION_EMOJI[f.emotion]} ${f.emotion} ${percent(f.confidence)}`}</span>
-                          </summary>
-                          <EmotionBars scores={f.scores} label={`Face ${i + 1} emotion scores`} />
-                        </details>
-                      </li>
+                      <FaceRow key={i} data-image-face={i + 1} no={i + 1} name={`Face ${i + 1}`} top={`${EMOTION_EMOJI[f.emotion]} ${f.emotion} ${percent(f.confidence)}`} scores={f.scores} />
                     ))}
                   </ul>
                 )}

@@ -37,7 +37,9 @@ export function participants(rows: SampleRow[]): Participant[] {
   const byKey = new Map<string, SampleRow[]>();
   for (const r of [...rows].sort((a, b) => a[0] - b[0])) {
     const key = `${r[1]}:${r[2]}`;
-    byKey.set(key, [...(byKey.get(key) ?? []), r]);
+    const own = byKey.get(key);
+    if (own) own.push(r);
+    else byKey.set(key, [r]);
   }
   const severalVideos = new Set(rows.map((r) => r[1])).size > 1;
   return [...byKey].map(([key, own]) => {
