@@ -1,5 +1,5 @@
 import type { LiveFace } from '../extension/protocol';
-import { EmotionBars } from './EmotionBars';
+import { FaceRow } from './FaceRow';
 import { EMOTION_EMOJI, percent, UNCERTAIN_LABEL } from '../extension/emotion-style';
 
 /**
@@ -15,18 +15,14 @@ export function LiveFaces({ faces, threshold = 0 }: { faces: LiveFace[]; thresho
         const name = `Face ${f.faceId}${multipleVideos ? ` (video ${f.videoId.slice(1)})` : ''}`;
         const sure = f.confidence >= threshold;
         return (
-          <li class="face-row" key={`${f.videoId}:${f.faceId}`} data-face={f.faceId}>
-            <details>
-              <summary>
-                <span class="face-no" aria-hidden="true">
-                  {f.faceId}
-                </span>
-                <span class="face-name">{name}</span>
-                <span class="face-top">{sure ? `${EMOTION_EMOJI[f.emotion]} ${f.emotion} ${percent(f.confidence)}` : UNCERTAIN_LABEL}</span>
-              </summary>
-              <EmotionBars scores={f.scores} label={`${name} emotion scores`} />
-            </details>
-          </li>
+          <FaceRow
+            key={`${f.videoId}:${f.faceId}`}
+            data-face={f.faceId}
+            no={f.faceId}
+            name={name}
+            top={sure ? `${EMOTION_EMOJI[f.emotion]} ${f.emotion} ${percent(f.confidence)}` : UNCERTAIN_LABEL}
+            scores={f.scores}
+          />
         );
       })}
     </ul>
