@@ -210,22 +210,17 @@ export class MediaOverlay {
       el.style.setProperty('--c', sure ? EMOTION_COLOR[face.emotion] : '#999999');
       const label = this.onDismiss ? this.labelButton(face.faceId) : document.createElement('span');
       // The face's number leads its label: the popup and side panel list the same "Face 2".
-      if (this.look.style === 'emoji' && sure) {
-        label.className = 'label emoji';
-        setText(label, `${face.faceId} ${EMOTION_EMOJI[face.emotion]}`);
-        label.setAttribute('aria-label', `Face ${face.faceId}: ${face.emotion} ${percent(face.confidence)}`);
-      } else {
-        label.className = 'label';
-        setText(label, `${face.faceId} · ${sure ? `${face.emotion} ${percent(face.confidence)}` : UNCERTAIN_LABEL}`);
-        label.setAttribute('aria-label', `Face ${face.faceId}: ${sure ? `${face.emotion} ${percent(face.confidence)}` : UNCERTAIN_LABEL}`);
-      }
+      const said = sure ? `${face.emotion} ${percent(face.confidence)}` : UNCERTAIN_LABEL;
+      const emoji = this.look.style === 'emoji' && sure;
+      label.className = emoji ? 'label emoji' : 'label';
+      setText(label, emoji ? `${face.faceId} ${EMOTION_EMOJI[face.emotion]}` : `${face.faceId} · ${said}`);
+      label.setAttribute('aria-label', `Face ${face.faceId}: ${said}${this.onDismiss ? '. Show all seven scores' : ''}`);
       el.dataset.emotion = face.emotion;
       el.dataset.faceId = String(face.faceId);
       el.append(label);
       if (this.onDismiss) {
         label.setAttribute('role', 'button');
         label.setAttribute('aria-expanded', String(this.expanded === face.faceId));
-        label.setAttribute('aria-label', `${label.getAttribute('aria-label')}. Show all seven scores`);
         if (this.expanded === face.faceId) el.append(scoreDetail(face));
       }
       return el;
@@ -295,9 +290,10 @@ export class MediaOverlay {
     const boxes = [...this.layer.querySelectorAll<HTMLElement>('.face')];
     return this.faces.map((f, i) => {
       const r = boxes[i]?.getBoundingClientRect();
-      const text = boxes[i]?.querySelector<HTMLElement>('.label')?.dataset.text ?? '';
+      const label = boxes[i]?.querySelector<HTMLElement>('.label');
+      const text = label?.dataset.text ?? '';
       const detail = [...(boxes[i]?.querySelectorAll<HTMLElement>('.detail [data-text]') ?? [])].map((d) => d.dataset.text!);
-      const l = boxes[i]?.querySelector('.label')?.getBoundingClientRect();
+      const l = label?.getBoundingClientRect();
       const labelRect = l ? { x: l.left, y: l.top, width: l.width, height: l.height } : null;
       return { emotion: f.emotion, faceId: f.faceId, text, labelRect, ...(detail.length ? { detail } : {}), rect: r ? { x: r.left, y: r.top, width: r.width, height: r.height } : null, box: f.box };
     });
