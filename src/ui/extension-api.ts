@@ -3,6 +3,7 @@ import { extensionStorage } from '../extension/extension-storage';
 import { send } from '../extension/messaging';
 import { HistoryStore } from '../storage/history';
 import { historyToCsv, historyToJson } from '../storage/export';
+import { SCHEMA_VERSION } from '../storage/schema';
 import { loadSettings } from '../storage/settings';
 import type { EngineStatus } from './status';
 import { download, exportName } from './download';
@@ -36,10 +37,11 @@ export function extensionApi(browser: Browser) {
     },
     /** All history, or one session (sessionId), saved as a CSV or JSON file. Returns the text. */
     async exportHistory(format: 'csv' | 'json', sessionId?: string) {
-      const all = await history.all();
-      const session = sessionId === undefined ? null : all.sessions.find((s) => s.id === sessionId);
-      if (sessionId !== undefined && !session) throw new Error('That session is no longer in the history.');
-      const chosen = session ? { ...all, sessions: [session], images: [] } : all;
+      // One session: its own rows only, not every session's (history.all() reads them all).
+      const info = sessionId === undefined ? null : (await history.sessions()).find((s) => s.id === sessionId);
+      if (sessionId !== undefined && !info) throw new Error('That session is no longer in the history.');
+      const session = info ? { ...info, samples: await history.sessionRows(info.id) } : null;
+      const chosen = session ? { version: SCHEMA_VERSION, sessions: [session], images: [] } : await history.all();
       const text = format === 'csv' ? historyToCsv(chosen) : historyToJson(chosen);
       download(text, exportName(session ? session.title || 'session' : 'history', new Date(), format), format === 'csv' ? 'text/csv' : 'application/json');
       return text;
